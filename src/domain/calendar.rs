@@ -1,0 +1,1 @@
+//! Working time (placeholder being written now).

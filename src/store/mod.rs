@@ -1,0 +1,1 @@
+//! The SQLite mirror (being written now).
