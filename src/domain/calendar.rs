@@ -1,1 +1,0 @@
-//! Working time (placeholder being written now).
