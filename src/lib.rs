@@ -1,6 +1,14 @@
 //! taskgate: a keyboard-first terminal inbox for the external tasks a GP practice receives.
 //! The modules are public so that integration tests drive everything without a terminal.
 
+pub mod cli;
+pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod logging;
+pub mod paths;
+pub mod report;
+pub mod source;
 pub mod store;
+pub mod tui;

@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod nhs_number;
+pub mod overdue;
 pub mod provider;
 pub mod staff;
 pub mod task;

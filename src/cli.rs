@@ -1,0 +1,129 @@
+//! The command line, as clap definitions only; `main.rs` and `commands/` carry them out.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A keyboard-first inbox for the external tasks other care providers send to a GP practice.
+///
+/// With no command, opens the inbox in the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "taskgate", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (else $TASKGATE_CONFIG, else the platform config dir).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Mirror database (else `storage.path` in the config, else the platform data dir).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Staff id to act as (else $TASKGATE_USER, else your login matched against [[staff]]).
+    #[arg(long, global = true, value_name = "STAFF_ID")]
+    pub user: Option<String>,
+
+    /// Evaluate everything time-dependent as of this instant (RFC 3339), instead of the clock.
+    #[arg(long, global = true, value_name = "RFC3339")]
+    pub now: Option<DateTime<Utc>>,
+
+    /// Open the inbox on a demo mirror of synthetic tasks (created on first use).
+    #[arg(long)]
+    pub demo: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a mirror filled with a deterministic synthetic inbox.
+    Demo(DemoArgs),
+    /// List tasks in the mirror, oldest first.
+    List(ListArgs),
+    /// Show one task in full: patient, body, notes, letters and history.
+    Show(ShowArgs),
+    /// Check or read the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Copy the mirror to FILE with SQLite's backup API (owner-only).
+    Backup {
+        /// Where to write the copy; an existing file is never overwritten.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many tasks to generate.
+    #[arg(long, default_value_t = 300)]
+    pub tasks: usize,
+    /// Seed: the same seed and --now give the same inbox.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only tasks in this status (repeat or comma-separate for several).
+    #[arg(long, value_delimiter = ',')]
+    pub status: Vec<String>,
+    /// Only tasks from this provider (ODS code).
+    #[arg(long, value_name = "ODS")]
+    pub provider: Option<String>,
+    /// Only tasks held by this staff member or group.
+    #[arg(long, value_name = "STAFF_ID")]
+    pub owner: Option<String>,
+    /// Full-text search over subject, body, provider and patient name.
+    #[arg(long, value_name = "WORDS")]
+    pub search: Option<String>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// At most this many tasks (0 for all).
+    #[arg(long, default_value_t = 200)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The task's id in the mirror (the first column of `taskgate list`).
+    pub id: i64,
+    #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+    pub format: ShowFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Prove the hash chain unbroken; exit 1 naming the first bad event otherwise.
+    Verify,
+    /// Show the audit events of one task (or the latest events when no id is given).
+    Show {
+        /// Task id.
+        id: Option<i64>,
+        /// How many of the latest events to show when no id is given.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration and print the paths taskgate resolved.
+    Check,
+}

@@ -1,0 +1,41 @@
+//! `taskgate config check`: validates the configuration and says where everything is, so a
+//! practice manager can see which file and which mirror taskgate will use before it does.
+
+use color_eyre::eyre::Result;
+
+use super::Context;
+
+pub fn run(ctx: &Context) -> Result<()> {
+    let c = &ctx.config;
+    match &ctx.config_source {
+        Some(src) => println!("Config:        {} (found by {})", src.path.display(), src.found_by),
+        None => println!("Config:        none found; using the built-in demo config"),
+    }
+    println!("Mirror:        {}", ctx.paths.db.display());
+    println!("Log file:      {}", ctx.paths.log_file.display());
+    println!("Practice:      {} ({})", c.practice.name, c.practice.ods_code);
+    let calendar = ctx.calendar()?;
+    println!(
+        "Working time:  {} to {} on {} day(s) a week; {} closure day(s); bank holidays for {}",
+        c.working_time.start.format("%H:%M"),
+        c.working_time.end.format("%H:%M"),
+        c.working_time.days.len(),
+        c.working_time.closures.len(),
+        c.practice.nation.label(),
+    );
+    let h = calendar.holidays();
+    println!(
+        "Holiday data:  {} to {} ({} bank holidays)",
+        h.covered_from().format("%d %b %Y"),
+        h.covered_to().format("%d %b %Y"),
+        h.len()
+    );
+    println!("Staff:         {} people, {} groups", c.staff.len(), c.groups.len());
+    println!("Providers:     {} in the registry", c.providers.len());
+    match ctx.acting_user() {
+        Ok(s) => println!("Acting user:   {} ({})", s.name, s.id),
+        Err(e) => println!("Acting user:   not resolved: {e}"),
+    }
+    println!("Config OK.");
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! `taskgate list`: tasks in triage order (oldest first) as a table, stable JSON or CSV.
+
+use std::io::{self, Write};
+use std::str::FromStr;
+
+use color_eyre::eyre::{Result, WrapErr};
+
+use super::Context;
+use crate::cli::{ListArgs, ListFormat};
+use crate::domain::calendar::{WorkingCalendar, format_working_age};
+use crate::domain::{Status, Task};
+use crate::report::task_json::TaskJson;
+use crate::report::text::{fit, local_stamp};
+use crate::store::{PageKey, TaskFilter};
+
+/// Rows fetched per query: big enough to stream quickly, small enough to keep memory flat.
+const PAGE: usize = 1_000;
+
+pub fn run(ctx: &Context, args: &ListArgs) -> Result<()> {
+    let statuses = args
+        .status
+        .iter()
+        .map(|s| Status::from_str(s).wrap_err("--status"))
+        .collect::<Result<Vec<_>>>()?;
+    let filter = TaskFilter {
+        statuses,
+        provider: args.provider.clone(),
+        owner: args.owner.clone(),
+        search: args.search.clone(),
+    };
+    let store = ctx.open_existing_store()?;
+    let calendar = ctx.calendar()?;
+    let now = ctx.clock.now();
+    let out = io::BufWriter::new(io::stdout().lock());
+    let mut printer = Printer::new(args.format, out, &calendar, now)?;
+    let mut after: Option<PageKey> = None;
+    let mut left = if args.limit == 0 { usize::MAX } else { args.limit };
+    while left > 0 {
+        let want = PAGE.min(left);
+        let rows = store.tasks_after(&filter, after, want)?;
+        for task in &rows {
+            printer.row(task)?;
+        }
+        left -= rows.len();
+        if rows.len() < want {
+            break;
+        }
+        after = rows.last().map(PageKey::of);
+    }
+    printer.finish()
+}
+
+/// Where rows go: plain text (table, JSON) or through the CSV writer, which owns the quoting.
+enum Sink<W: Write> {
+    Plain(W),
+    Csv(csv::Writer<W>),
+}
+
+struct Printer<'a, W: Write> {
+    format: ListFormat,
+    sink: Sink<W>,
+    calendar: &'a WorkingCalendar,
+    now: chrono::DateTime<chrono::Utc>,
+    first: bool,
+}
+
+impl<'a, W: Write> Printer<'a, W> {
+    fn new(
+        format: ListFormat,
+        mut out: W,
+        calendar: &'a WorkingCalendar,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Self> {
+        let sink = match format {
+            ListFormat::Table => {
+                writeln!(
+                    out,
+                    "{:>7}  {}  {}  {}  {}  {}  {}  {}  OWNER",
+                    "ID",
+                    fit("RECEIVED", 21),
+                    fit("AGE", 7),
+                    fit("PRI", 7),
+                    fit("PROVIDER", 24),
+                    fit("PT", 3),
+                    fit("SUBJECT", 40),
+                    fit("STATUS", 9),
+                )?;
+                Sink::Plain(out)
+            }
+            ListFormat::Json => {
+                write!(out, "[")?;
+                Sink::Plain(out)
+            }
+            ListFormat::Csv => {
+                let mut w = csv::Writer::from_writer(out);
+                w.write_record([
+                    "id",
+                    "source_id",
+                    "status",
+                    "priority",
+                    "provider_ods",
+                    "provider_name",
+                    "owner",
+                    "received_at",
+                    "due_by",
+                    "working_age_minutes",
+                    "subject",
+                ])?;
+                Sink::Csv(w)
+            }
+        };
+        Ok(Printer { format, sink, calendar, now, first: true })
+    }
+
+    fn row(&mut self, task: &Task) -> Result<()> {
+        let age = self.calendar.working_time_between(task.received_at, self.now).value;
+        match &mut self.sink {
+            Sink::Plain(out) if self.format == ListFormat::Table => writeln!(
+                out,
+                "{:>7}  {}  {}  {}  {}  {}  {}  {}  {}",
+                task.id,
+                fit(&local_stamp(task.received_at), 21),
+                fit(&format_working_age(age, self.calendar.day_length()), 7),
+                fit(task.priority.as_str(), 7),
+                fit(&task.provider_name, 24),
+                fit(&task.patient.initials(), 3),
+                fit(&task.subject, 40),
+                fit(task.status.as_str(), 9),
+                task.owner.as_deref().unwrap_or("-")
+            )?,
+            Sink::Plain(out) => {
+                write!(out, "{}", if self.first { "\n" } else { ",\n" })?;
+                serde_json::to_writer(&mut *out, &TaskJson::new(task, age))?;
+            }
+            Sink::Csv(w) => w.write_record([
+                task.id.to_string(),
+                task.source_id.clone(),
+                task.status.as_str().to_owned(),
+                task.priority.as_str().to_owned(),
+                task.provider_ods.clone(),
+                task.provider_name.clone(),
+                task.owner.clone().unwrap_or_default(),
+                task.received_at.to_rfc3339(),
+                task.due_by.map(|d| d.to_rfc3339()).unwrap_or_default(),
+                age.num_minutes().to_string(),
+                task.subject.clone(),
+            ])?,
+        }
+        self.first = false;
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        match self.sink {
+            Sink::Plain(mut out) => {
+                if self.format == ListFormat::Json {
+                    writeln!(out, "{}]", if self.first { "" } else { "\n" })?;
+                }
+                out.flush()?;
+            }
+            Sink::Csv(mut w) => w.flush()?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,85 @@
+//! `taskgate show ID`: one task in full, as the detail pane shows it, in text or stable JSON.
+
+use std::fmt::Write as _;
+
+use color_eyre::eyre::{Result, eyre};
+use serde::Serialize;
+
+use super::Context;
+use super::audit::event_line;
+use crate::cli::ShowFormat;
+use crate::domain::calendar::format_working_age;
+use crate::report::task_json::TaskJson;
+use crate::report::text::local_stamp;
+use crate::store::{AuditEvent, Note, StoredLetter};
+
+#[derive(Serialize)]
+struct ShowJson<'a> {
+    task: TaskJson<'a>,
+    notes: &'a [Note],
+    letters: &'a [StoredLetter],
+    history: &'a [AuditEvent],
+}
+
+pub fn run(ctx: &Context, id: i64, format: ShowFormat) -> Result<()> {
+    let store = ctx.open_existing_store()?;
+    let task = store
+        .task(id)?
+        .ok_or_else(|| eyre!("there is no task {id} in {}", ctx.db_path().display()))?;
+    let calendar = ctx.calendar()?;
+    let age = calendar.working_time_between(task.received_at, ctx.clock.now());
+    let notes = store.notes(id)?;
+    let letters = store.letters(id)?;
+    let history = store.history(id)?;
+    match format {
+        ShowFormat::Json => {
+            let json = ShowJson {
+                task: TaskJson::new(&task, age.value),
+                notes: &notes,
+                letters: &letters,
+                history: &history,
+            };
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        ShowFormat::Text => {
+            let mut s = String::new();
+            let p = &task.patient;
+            writeln!(s, "Task {} ({}) — {}", task.id, task.source_id, task.subject)?;
+            writeln!(s, "Status:    {} {}", task.status, task.owner.as_deref().unwrap_or(""))?;
+            writeln!(s, "Priority:  {}", task.priority)?;
+            let team = task.sender_team.as_deref().map(|t| format!(" — {t}")).unwrap_or_default();
+            writeln!(s, "From:      {} ({}){team}", task.provider_name, task.provider_ods)?;
+            if let Some(named) = &task.addressed_to {
+                writeln!(s, "Addressed: {named} (not the unassigned inbox)")?;
+            }
+            writeln!(
+                s,
+                "Received:  {} ({} working time ago)",
+                local_stamp(task.received_at),
+                format_working_age(age.value, calendar.day_length())
+            )?;
+            if let Some(due) = task.due_by {
+                writeln!(s, "Sender's due date: {}", local_stamp(due))?;
+            }
+            if let Some(w) = &age.warning {
+                writeln!(s, "Warning:   {w}")?;
+            }
+            let nhs = p.nhs_number.map_or_else(|| "no valid NHS number".to_owned(), |n| n.to_string());
+            let dob = p.birth_date.map(|d| d.format("%d %b %Y").to_string()).unwrap_or_default();
+            writeln!(s, "Patient:   {}  NHS {nhs}  DOB {dob}", p.name)?;
+            writeln!(s, "\n{}\n", task.body)?;
+            for n in &notes {
+                writeln!(s, "Note by {} at {}: {}", n.author, local_stamp(n.at), n.text)?;
+            }
+            for l in &letters {
+                writeln!(s, "Letter `{}` by {} at {}:\n{}\n", l.template, l.created_by, local_stamp(l.created_at), l.body)?;
+            }
+            writeln!(s, "History:")?;
+            for e in &history {
+                writeln!(s, "  {}", event_line(e))?;
+            }
+            print!("{s}");
+        }
+    }
+    Ok(())
+}

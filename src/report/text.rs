@@ -1,0 +1,46 @@
+//! Small helpers for plain-text tables on the command line: fixed-width columns that never split
+//! a character and mark what they cut.
+
+use unicode_width::UnicodeWidthChar;
+
+/// `text` cut or padded to exactly `width` terminal columns; a cut ends with `…`.
+pub fn fit(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        out.push_str(text);
+        used = total;
+    } else if width > 0 {
+        for c in text.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w + 1 > width {
+                break;
+            }
+            out.push(c);
+            used += w;
+        }
+        out.push('…');
+        used += 1;
+    }
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    out
+}
+
+/// A receipt time as staff read it: local (Europe/London) weekday, date and time.
+pub fn local_stamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::London).format("%a %d %b %Y %H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn fits_pads_and_marks_cuts() {
+        assert_eq!(fit("abc", 5), "abc  ");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("", 2), "  ");
+        assert_eq!(fit("abc", 0), "");
+    }
+}

@@ -1,0 +1,246 @@
+//! The mirror's schema and its migrations. Each migration is one SQL script, applied in order
+//! inside one transaction and counted in `PRAGMA user_version`, so a mirror is either fully at
+//! a version or untouched. Never edit a shipped migration: append a new one.
+
+use rusqlite::Connection;
+
+use super::{Result, StoreError};
+
+/// Migration `n` (1-based) is `MIGRATIONS[n - 1]`.
+const MIGRATIONS: &[&str] = &[MIGRATION_1];
+
+const MIGRATION_1: &str = r"
+CREATE TABLE providers (
+    ods_code              TEXT PRIMARY KEY NOT NULL,
+    name                  TEXT NOT NULL,
+    agreement             TEXT NOT NULL DEFAULT 'none' CHECK (agreement IN ('none', 'sop')),
+    agreement_since       TEXT,
+    escalation_stage      INTEGER NOT NULL DEFAULT 0 CHECK (escalation_stage BETWEEN 0 AND 4),
+    escalation_changed_at INTEGER,
+    escalation_changed_by TEXT,
+    -- 1 once the config's registry has named this provider: its name then wins over the
+    -- names senders put in their tasks.
+    from_registry         INTEGER NOT NULL DEFAULT 0 CHECK (from_registry IN (0, 1)),
+    CHECK ((agreement = 'sop') = (agreement_since IS NOT NULL))
+);
+
+CREATE TABLE tasks (
+    id             INTEGER PRIMARY KEY,
+    source_id      TEXT NOT NULL UNIQUE,
+    source_version TEXT,
+    row_version    INTEGER NOT NULL DEFAULT 1,
+    status         TEXT NOT NULL
+                   CHECK (status IN ('new', 'assigned', 'rejected', 'completed', 'cancelled')),
+    priority       TEXT NOT NULL CHECK (priority IN ('routine', 'urgent', 'asap', 'stat')),
+    provider_ods   TEXT NOT NULL REFERENCES providers (ods_code),
+    sender_team    TEXT,
+    addressed_to   TEXT,
+    owner          TEXT,
+    patient_nhs    TEXT,
+    patient_name   TEXT NOT NULL,
+    patient_dob    TEXT,
+    subject        TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    received_at    INTEGER NOT NULL,
+    due_by         INTEGER,
+    updated_at     INTEGER NOT NULL,
+    sync_state     TEXT NOT NULL DEFAULT 'synced'
+                   CHECK (sync_state IN ('synced', 'pending', 'conflict')),
+    source_extra   TEXT
+);
+CREATE INDEX tasks_by_status   ON tasks (status, received_at, id);
+CREATE INDEX tasks_by_received ON tasks (received_at, id);
+CREATE INDEX tasks_by_owner    ON tasks (owner, status);
+CREATE INDEX tasks_by_provider ON tasks (provider_ods, received_at);
+
+CREATE TABLE actions (
+    id               INTEGER PRIMARY KEY,
+    at               INTEGER NOT NULL,
+    actor            TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    task_count       INTEGER NOT NULL,
+    undone_by_action INTEGER REFERENCES actions (id)
+);
+CREATE INDEX actions_by_actor ON actions (actor, id);
+
+CREATE TABLE action_items (
+    action_id         INTEGER NOT NULL REFERENCES actions (id),
+    task_id           INTEGER NOT NULL REFERENCES tasks (id),
+    before_status     TEXT NOT NULL,
+    before_owner      TEXT,
+    after_row_version INTEGER NOT NULL,
+    PRIMARY KEY (action_id, task_id)
+) WITHOUT ROWID;
+CREATE INDEX action_items_by_task ON action_items (task_id, action_id);
+
+CREATE TABLE notes (
+    id                  INTEGER PRIMARY KEY,
+    task_id             INTEGER NOT NULL REFERENCES tasks (id),
+    at                  INTEGER NOT NULL,
+    author              TEXT NOT NULL,
+    text                TEXT NOT NULL,
+    action_id           INTEGER REFERENCES actions (id),
+    withdrawn_by_action INTEGER REFERENCES actions (id)
+);
+CREATE INDEX notes_by_task   ON notes (task_id, id);
+CREATE INDEX notes_by_action ON notes (action_id);
+
+CREATE TABLE letters (
+    id                  INTEGER PRIMARY KEY,
+    task_id             INTEGER NOT NULL REFERENCES tasks (id),
+    template            TEXT NOT NULL,
+    body                TEXT NOT NULL,
+    created_at          INTEGER NOT NULL,
+    created_by          TEXT NOT NULL,
+    action_id           INTEGER REFERENCES actions (id),
+    withdrawn_by_action INTEGER REFERENCES actions (id)
+);
+CREATE INDEX letters_by_task   ON letters (task_id, id);
+CREATE INDEX letters_by_action ON letters (action_id);
+
+CREATE TABLE outbox (
+    id                  INTEGER PRIMARY KEY,
+    task_id             INTEGER NOT NULL REFERENCES tasks (id),
+    action_id           INTEGER REFERENCES actions (id),
+    created_at          INTEGER NOT NULL,
+    kind                TEXT NOT NULL,
+    payload             TEXT NOT NULL CHECK (json_valid(payload)),
+    base_source_version TEXT,
+    state               TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (state IN ('pending', 'sent', 'confirmed', 'failed', 'cancelled')),
+    attempts            INTEGER NOT NULL DEFAULT 0,
+    last_error          TEXT,
+    next_attempt_at     INTEGER
+);
+CREATE INDEX outbox_by_state  ON outbox (state, id);
+CREATE INDEX outbox_by_task   ON outbox (task_id, state);
+CREATE INDEX outbox_by_action ON outbox (action_id);
+
+CREATE TABLE sync_state (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE quarantine (
+    id     INTEGER PRIMARY KEY,
+    origin TEXT NOT NULL,
+    line   INTEGER,
+    field  TEXT,
+    reason TEXT NOT NULL,
+    raw    TEXT NOT NULL,
+    at     INTEGER NOT NULL
+);
+
+CREATE TABLE staff_absence (
+    id          INTEGER PRIMARY KEY,
+    staff_id    TEXT NOT NULL,
+    from_date   TEXT NOT NULL,
+    until_date  TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    CHECK (from_date <= until_date)
+);
+CREATE INDEX staff_absence_by_staff ON staff_absence (staff_id, from_date);
+
+CREATE TABLE audit_log (
+    id         INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    task_id    INTEGER,
+    target     TEXT,
+    action     TEXT NOT NULL,
+    from_value TEXT,
+    to_value   TEXT,
+    detail     TEXT,
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+);
+CREATE INDEX audit_by_task ON audit_log (task_id, id);
+
+CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only: events cannot be changed');
+END;
+CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only: events cannot be deleted');
+END;
+
+-- Contentless with delete support: the text already lives in `tasks`, so the index keeps
+-- only what search needs, and a row can be dropped by rowid without its old values.
+CREATE VIRTUAL TABLE tasks_fts USING fts5 (
+    subject, body, provider, patient,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER tasks_fts_insert AFTER INSERT ON tasks
+BEGIN
+    INSERT INTO tasks_fts (rowid, subject, body, provider, patient)
+    VALUES (
+        new.id, new.subject, new.body,
+        coalesce((SELECT name FROM providers WHERE ods_code = new.provider_ods), '')
+            || ' ' || new.provider_ods,
+        new.patient_name || ' ' || coalesce(new.patient_nhs, '')
+    );
+END;
+
+CREATE TRIGGER tasks_fts_update AFTER UPDATE OF subject, body, provider_ods, patient_name,
+    patient_nhs ON tasks
+WHEN old.subject IS NOT new.subject OR old.body IS NOT new.body
+    OR old.provider_ods IS NOT new.provider_ods OR old.patient_name IS NOT new.patient_name
+    OR old.patient_nhs IS NOT new.patient_nhs
+BEGIN
+    DELETE FROM tasks_fts WHERE rowid = old.id;
+    INSERT INTO tasks_fts (rowid, subject, body, provider, patient)
+    VALUES (
+        new.id, new.subject, new.body,
+        coalesce((SELECT name FROM providers WHERE ods_code = new.provider_ods), '')
+            || ' ' || new.provider_ods,
+        new.patient_name || ' ' || coalesce(new.patient_nhs, '')
+    );
+END;
+
+CREATE TRIGGER tasks_fts_delete AFTER DELETE ON tasks
+BEGIN
+    DELETE FROM tasks_fts WHERE rowid = old.id;
+END;
+
+-- A renamed provider must still be found under its new name.
+CREATE TRIGGER tasks_fts_provider_renamed AFTER UPDATE OF name ON providers
+WHEN old.name IS NOT new.name
+BEGIN
+    DELETE FROM tasks_fts
+    WHERE rowid IN (SELECT id FROM tasks WHERE provider_ods = new.ods_code);
+    INSERT INTO tasks_fts (rowid, subject, body, provider, patient)
+    SELECT id, subject, body, new.name || ' ' || new.ods_code,
+           patient_name || ' ' || coalesce(patient_nhs, '')
+    FROM tasks WHERE provider_ods = new.ods_code;
+END;
+";
+
+fn known_version() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
+/// Applies every migration the file has not seen yet, all in one transaction.
+pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = known_version();
+    if current > known {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            known,
+        });
+    }
+    let already = usize::try_from(current).unwrap_or(0);
+    for (index, script) in MIGRATIONS.iter().enumerate().skip(already) {
+        tx.execute_batch(script)?;
+        let version = i64::try_from(index + 1).unwrap_or(i64::MAX);
+        tx.pragma_update(None, "user_version", version)?;
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! The terminal app: an event loop that feeds keys, database replies and a slow tick to the pure
+//! `update`, carries out the effects it returns, and redraws only when something changed.
+
+pub mod msg;
+pub mod state;
+pub mod theme;
+pub mod ui;
+pub mod update;
+mod worker;
+
+use std::time::Duration as StdDuration;
+
+use color_eyre::eyre::{Result, WrapErr};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc;
+
+use self::msg::{Effect, Msg};
+use self::state::AppState;
+use self::ui::ViewContext;
+use self::worker::Worker;
+use crate::commands::Context;
+use crate::domain::overdue::Thresholds;
+
+/// Ages and overdue counts move in minutes, so a 30-second tick is plenty and costs nothing.
+const TICK: StdDuration = StdDuration::from_secs(30);
+
+/// Opens the inbox in the terminal and returns when the user quits. The terminal is restored on
+/// every way out: normal return, error (the guard's drop) and panic (ratatui's panic hook).
+pub fn run(ctx: &Context) -> Result<()> {
+    let user = ctx.acting_user()?;
+    let calendar = ctx.calendar()?;
+    let thresholds = thresholds(ctx, &calendar);
+    let source_label = if ctx.config_source.is_none() {
+        "demo mirror (synthetic data)".to_owned()
+    } else {
+        format!("source: {}", ctx.config.source.kind)
+    };
+    let mut state = AppState::new(
+        ctx.config.practice.name.clone(),
+        user.name.clone(),
+        source_label,
+        ctx.clock.now(),
+    );
+    let (reply_tx, reply_rx) = mpsc::unbounded_channel();
+    let worker = Worker::start(ctx.paths.db.clone(), calendar.clone(), thresholds, reply_tx)
+        .wrap_err_with(|| format!("cannot open the mirror {}", ctx.paths.db.display()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the event loop")?;
+    let view = ViewContext { calendar: &calendar, thresholds };
+    let mut terminal = TerminalGuard::new();
+    tracing::info!("tui opened");
+    let result =
+        runtime.block_on(event_loop(&mut terminal.0, &mut state, &view, &worker, reply_rx, ctx));
+    drop(terminal);
+    tracing::info!("tui closed");
+    result
+}
+
+fn thresholds(ctx: &Context, calendar: &crate::domain::calendar::WorkingCalendar) -> Thresholds {
+    let o = &ctx.config.overdue;
+    Thresholds {
+        routine: calendar.to_duration(o.routine),
+        urgent: calendar.to_duration(o.urgent),
+        asap: calendar.to_duration(o.asap),
+        stat: calendar.to_duration(o.stat),
+        due_soon: calendar.to_duration(o.due_soon),
+    }
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    state: &mut AppState,
+    view: &ViewContext<'_>,
+    worker: &Worker,
+    mut replies: mpsc::UnboundedReceiver<msg::Reply>,
+    ctx: &Context,
+) -> Result<()> {
+    let size = terminal.size()?;
+    update::update(state, Msg::Resize(size.width, size.height));
+    let effects = update::start(state);
+    if run_effects(effects, worker) {
+        return Ok(());
+    }
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.tick().await; // the first tick fires at once; the start effects already did its work
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|frame| ui::draw(frame, state, view))?;
+            dirty = false;
+        }
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => Msg::Key(key),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e).wrap_err("reading the terminal failed"),
+                None => return Ok(()),
+            },
+            Some(reply) = replies.recv() => Msg::Reply(reply),
+            _ = tick.tick() => Msg::Tick(ctx.clock.now()),
+        };
+        let effects = update::update(state, msg);
+        dirty = true;
+        if run_effects(effects, worker) {
+            return Ok(());
+        }
+    }
+}
+
+/// Carries out effects; returns true when the user asked to quit.
+fn run_effects(effects: Vec<Effect>, worker: &Worker) -> bool {
+    let mut quit = false;
+    for effect in effects {
+        match effect {
+            Effect::Request(r) => worker.send(r),
+            Effect::Quit => quit = true,
+        }
+    }
+    quit
+}
+
+/// Restores the terminal when dropped, so an early `?` return cannot leave it in raw mode.
+struct TerminalGuard(DefaultTerminal);
+
+impl TerminalGuard {
+    fn new() -> Self {
+        TerminalGuard(ratatui::init())
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}

@@ -1,0 +1,104 @@
+//! The detail pane: the whole body (so nothing urgent is rejected unread), the patient with the
+//! NHS number in 3-3-4 beside name and date of birth (to catch a wrong patient), when it is due
+//! and why, and the task's history.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::ViewContext;
+use crate::domain::Status;
+use crate::domain::calendar::format_working_age;
+use crate::domain::overdue::{DueState, assess};
+use crate::report::text::local_stamp;
+use crate::tui::state::AppState;
+use crate::tui::theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext) {
+    let block = Block::new().borders(Borders::ALL).title(" Task ");
+    let Some(t) = state.window.selected_task() else {
+        let text = if state.window.total == 0 && state.page_request.is_none() {
+            "Nothing waiting: every task has been triaged."
+        } else {
+            "Loading…"
+        };
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    };
+    let label = |s: &'static str| Span::styled(s, theme::label());
+    let p = &t.patient;
+    let nhs = p.nhs_number.map_or_else(|| "no valid NHS number".to_owned(), |n| n.to_string());
+    let dob = p.birth_date.map(|d| d.format("%d %b %Y").to_string()).unwrap_or_else(|| "unknown".into());
+    let team = t.sender_team.as_deref().map(|s| format!(" — {s}")).unwrap_or_default();
+    let mut lines = vec![
+        Line::from(vec![label("Subject   "), Span::raw(t.subject.as_str())]),
+        Line::from(vec![label("Patient   "), Span::raw(format!("{}   NHS {nhs}   DOB {dob}", p.name))]),
+        Line::from(vec![label("From      "), Span::raw(format!("{} ({}){team}", t.provider_name, t.provider_ods))]),
+        Line::from(vec![
+            label("Received  "),
+            Span::raw(format!("{}   {} · {}", local_stamp(t.received_at), t.priority, t.status)),
+            Span::raw(t.owner.as_deref().map(|o| format!(" to {o}")).unwrap_or_default()),
+        ]),
+    ];
+    if t.status == Status::New {
+        let a = assess(view.calendar, &view.thresholds, t.priority, t.received_at, state.now);
+        let (word, style) = match a.state {
+            DueState::Overdue => ("OVERDUE since", Style::new().fg(theme::OVERDUE)),
+            DueState::DueSoon => ("due soon, at", Style::new().fg(theme::DUE_SOON)),
+            DueState::OnTime => ("due", Style::new()),
+        };
+        let threshold = view.thresholds.for_priority(t.priority);
+        lines.push(Line::from(vec![
+            label("Due       "),
+            Span::styled(format!("{word} {}", local_stamp(a.due_at)), style),
+            Span::styled(
+                format!(
+                    "   ({} threshold: {} of working time)",
+                    t.priority,
+                    format_working_age(threshold, view.calendar.day_length())
+                ),
+                theme::dim(),
+            ),
+        ]));
+        if let Some(w) = a.warning {
+            lines.push(Line::from(Span::styled(format!("          {w}"), theme::error())));
+        }
+    }
+    if let Some(named) = &t.addressed_to {
+        lines.push(Line::from(vec![
+            label("Addressed "),
+            Span::raw(format!("to {named}, not the unassigned inbox")),
+        ]));
+    }
+    if let Some(due) = t.due_by {
+        lines.push(Line::from(vec![label("Sender due"), Span::raw(format!(" {}", local_stamp(due)))]));
+    }
+    lines.push(Line::raw(""));
+    lines.extend(t.body.lines().map(|l| Line::raw(l.to_owned())));
+    if let Some(d) = state.detail.as_ref().filter(|d| d.task_id == t.id) {
+        for n in &d.notes {
+            lines.push(Line::from(vec![
+                label("Note      "),
+                Span::raw(format!("{} {}: {}", local_stamp(n.at), n.author, n.text)),
+            ]));
+        }
+        if !d.history.is_empty() {
+            lines.push(Line::raw(""));
+            lines.push(Line::from(label("History")));
+            for e in &d.history {
+                let change = match (&e.from, &e.to) {
+                    (Some(f), Some(to)) => format!(" {f} → {to}"),
+                    (None, Some(to)) => format!(" → {to}"),
+                    _ => String::new(),
+                };
+                lines.push(Line::styled(
+                    format!("  {} {} {}{change}", local_stamp(e.at), e.actor, e.action),
+                    theme::dim(),
+                ));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+}

@@ -1,0 +1,202 @@
+//! The TUI without a terminal: pure `update` flows with a fixed clock, and the screen rendered
+//! to a `TestBackend` (snapshots plus per-cell colour checks for overdue and due-soon rows).
+
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc, Weekday};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use taskgate::domain::calendar::{BankHolidays, Nation, SHIPPED_BANK_HOLIDAYS, WorkingCalendar};
+use taskgate::domain::overdue::Thresholds;
+use taskgate::domain::{NhsNumber, Patient, Priority, Status, Task};
+use taskgate::tui::msg::{Effect, Msg, PageAt, Reply, Request};
+use taskgate::tui::state::{AppState, Counts};
+use taskgate::tui::ui::{ViewContext, draw};
+use taskgate::tui::update::{start, update};
+
+fn now() -> DateTime<Utc> {
+    // Friday 20 November 2026, 12:00 GMT.
+    Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().expect("instant")
+}
+
+fn calendar() -> WorkingCalendar {
+    let holidays = BankHolidays::from_json(SHIPPED_BANK_HOLIDAYS)
+        .and_then(|b| b.for_nation(Nation::EnglandAndWales))
+        .expect("shipped data");
+    let days = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri];
+    let t = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("time");
+    WorkingCalendar::new(&days, t(8), t(17), holidays, []).expect("calendar")
+}
+
+fn thresholds() -> Thresholds {
+    Thresholds {
+        routine: Duration::hours(9),
+        urgent: Duration::hours(2),
+        asap: Duration::hours(1),
+        stat: Duration::minutes(30),
+        due_soon: Duration::hours(2),
+    }
+}
+
+fn task(id: i64, hours_ago: i64, priority: Priority, subject: &str) -> Task {
+    let received_at = now() - Duration::hours(hours_ago);
+    Task {
+        id,
+        row_version: 1,
+        source_id: format!("t-{id}"),
+        source_version: Some("1".into()),
+        status: Status::New,
+        priority,
+        provider_ods: "ZDN01".into(),
+        provider_name: "Riverside Community Health".into(),
+        sender_team: Some("District Nursing".into()),
+        addressed_to: None,
+        owner: None,
+        patient: Patient {
+            nhs_number: NhsNumber::parse("999 000 0018").ok(),
+            name: "Amelia Synthetic".into(),
+            birth_date: chrono::NaiveDate::from_ymd_opt(1950, 3, 1),
+        },
+        subject: subject.into(),
+        body: "Please see my recent journal entry which contains actions (20/11/2026 09:00).".into(),
+        received_at,
+        due_by: None,
+        updated_at: received_at,
+    }
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn page_id(effects: &[Effect]) -> (u64, PageAt) {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Request(Request::Page { id, at, .. }) => Some((*id, *at)),
+            _ => None,
+        })
+        .expect("a page request")
+}
+
+/// A state showing `tasks` as the first page of `total`.
+fn loaded(tasks: Vec<Task>, total: u64) -> AppState {
+    let mut state = AppState::new("Riverside Surgery".into(), "Jo Bloggs".into(), "demo mirror".into(), now());
+    update(&mut state, Msg::Resize(100, 30));
+    let effects = start(&mut state);
+    let (id, at) = page_id(&effects);
+    assert_eq!(at, PageAt::First);
+    update(&mut state, Msg::Reply(Reply::Page { id, at, rows: tasks, total }));
+    state
+}
+
+#[test]
+fn moving_down_near_the_end_of_the_window_fetches_the_next_page_once() {
+    let tasks: Vec<Task> = (1..=200).map(|i| task(i, 1, Priority::Routine, "Routine")).collect();
+    let mut state = loaded(tasks, 1_000);
+    let mut page_requests = 0;
+    for _ in 0..150 {
+        let effects = update(&mut state, key('j'));
+        page_requests += effects.iter().filter(|e| matches!(e, Effect::Request(Request::Page { .. }))).count();
+    }
+    assert_eq!(state.window.selected, 150);
+    assert_eq!(page_requests, 1, "one prefetch while the first is in flight");
+    assert_eq!(state.window.selected_task().map(|t| t.id), Some(151));
+}
+
+#[test]
+fn a_stale_page_reply_is_dropped() {
+    let mut state = loaded(vec![task(1, 1, Priority::Routine, "a")], 1);
+    let effects = update(&mut state, key('G'));
+    let stale = Reply::Page { id: 999, at: PageAt::First, rows: vec![task(9, 1, Priority::Routine, "stale")], total: 1 };
+    update(&mut state, Msg::Reply(stale));
+    assert_eq!(state.window.rows[0].id, 1);
+    assert!(effects.is_empty() || effects.iter().all(|e| !matches!(e, Effect::Quit)));
+}
+
+#[test]
+fn jumping_to_the_end_asks_for_the_last_page_and_lands_on_the_last_task() {
+    let tasks: Vec<Task> = (1..=200).map(|i| task(i, 1, Priority::Routine, "r")).collect();
+    let mut state = loaded(tasks, 5_000);
+    let effects = update(&mut state, key('G'));
+    let (id, at) = page_id(&effects);
+    assert_eq!(at, PageAt::Last);
+    let last: Vec<Task> = (4_801..=5_000).map(|i| task(i, 1, Priority::Routine, "r")).collect();
+    update(&mut state, Msg::Reply(Reply::Page { id, at, rows: last, total: 5_000 }));
+    assert_eq!(state.window.selected, 4_999);
+    assert_eq!(state.window.selected_task().map(|t| t.id), Some(5_000));
+}
+
+#[test]
+fn q_quits() {
+    let mut state = loaded(vec![task(1, 1, Priority::Routine, "a")], 1);
+    let effects = update(&mut state, key('q'));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Quit)));
+    assert!(state.quit);
+}
+
+fn render(state: &AppState, w: u16, h: u16) -> Terminal<TestBackend> {
+    let cal = calendar();
+    let view = ViewContext { calendar: &cal, thresholds: thresholds() };
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    terminal.draw(|f| draw(f, state, &view)).expect("draw");
+    terminal
+}
+
+fn triage_state() -> AppState {
+    // Oldest first: routine from Thursday 14:00 (7 working hours of its 9 gone → due soon,
+    // at 14:00), urgent from 09:00 today (3 working hours, threshold 2 → overdue), routine
+    // from 11:00 today (→ on time).
+    let mut state = loaded(
+        vec![
+            task(2, 22, Priority::Routine, "Fit note required for 6 weeks"),
+            task(1, 3, Priority::Urgent, "Discharge medication - please prescribe"),
+            task(3, 1, Priority::Routine, "Patient update: wound healing well"),
+        ],
+        3,
+    );
+    let mut counts = Counts::default();
+    counts.by_status.insert(Status::New, 3);
+    counts.overdue = 1;
+    counts.due_soon = 1;
+    update(&mut state, Msg::Reply(Reply::Counts(counts)));
+    state
+}
+
+#[test]
+fn triage_screen_snapshot() {
+    let terminal = render(&triage_state(), 100, 30);
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn overdue_rows_are_red_and_due_soon_rows_amber() {
+    let terminal = render(&triage_state(), 100, 30);
+    let buf = terminal.backend().buffer();
+    let row_of = |needle: &str| {
+        (0..buf.area.height)
+            .find(|&y| {
+                let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+                line.contains(needle)
+            })
+            .expect("row on screen")
+    };
+    // Column 2 is inside the AGE cell of each row (column 0 is the border).
+    let overdue = row_of("Discharge medication");
+    let soon = row_of("Fit note required");
+    let on_time = row_of("wound healing");
+    // The selected row is drawn reversed, so check the colour of the rows below the cursor too.
+    assert_eq!(buf[(2, soon)].fg, Color::Yellow);
+    assert_eq!(buf[(2, on_time)].fg, Color::Reset);
+    assert_eq!(buf[(2, overdue)].fg, Color::Red);
+}
+
+#[test]
+fn a_small_window_asks_to_be_enlarged_and_no_size_panics() {
+    let state = triage_state();
+    let terminal = render(&state, 60, 20);
+    insta::assert_snapshot!(terminal.backend());
+    for (w, h) in [(1, 1), (2, 5), (79, 24), (80, 23), (80, 24), (200, 60), (400, 120)] {
+        render(&state, w, h);
+    }
+}
