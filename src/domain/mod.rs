@@ -2,6 +2,7 @@
 //! clock, the disk or the network; callers pass `now` in, so every rule is testable as a sum.
 
 pub mod calendar;
+pub mod letter;
 pub mod nhs_number;
 pub mod overdue;
 pub mod provider;
