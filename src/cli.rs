@@ -43,6 +43,12 @@ pub enum Command {
     List(ListArgs),
     /// Show one task in full: patient, body, notes, letters and history.
     Show(ShowArgs),
+    /// Print the letter a task would be rejected with, rendered for it (nothing is stored).
+    Letter(LetterArgs),
+    /// Reject tasks, each with its letter, which is stored with the task and queued upstream.
+    Reject(RejectArgs),
+    /// Assign tasks to a member of staff or a group, with an optional note.
+    Assign(AssignArgs),
     /// Check or read the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -106,6 +112,42 @@ pub struct ShowArgs {
     pub id: i64,
     #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
     pub format: ShowFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct LetterArgs {
+    /// The task's id in the mirror.
+    pub id: i64,
+    /// Which letter: lmc-rejection, immediate-action or provider-responsibility.
+    #[arg(long, value_name = "NAME", default_value = "lmc-rejection")]
+    pub template: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RejectArgs {
+    /// The tasks to reject; all are rejected together, or none is.
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<i64>,
+    /// Which letter: lmc-rejection, immediate-action or provider-responsibility.
+    #[arg(long, value_name = "NAME", default_value = "lmc-rejection")]
+    pub template: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    /// The tasks to assign; all are assigned together, or none is.
+    #[arg(required = true, num_args = 1.., value_name = "ID")]
+    pub ids: Vec<i64>,
+    /// A `[[staff]]` or `[[groups]]` id from the config.
+    #[arg(value_name = "STAFF_ID")]
+    pub staff_id: String,
+    /// A note stored with each task, shown in its history.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Assign even though the person (or every member of the group) is away today; without it
+    /// such an assignment is refused, as the inbox asks for a second key press.
+    #[arg(long)]
+    pub even_if_away: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -40,6 +40,9 @@ fn run(cli: &Cli) -> Result<()> {
         Some(Command::Demo(args)) => commands::demo::run(&ctx, args),
         Some(Command::List(args)) => commands::list::run(&ctx, args),
         Some(Command::Show(args)) => commands::show::run(&ctx, args.id, args.format),
+        Some(Command::Letter(args)) => commands::letter::run(&ctx, args),
+        Some(Command::Reject(args)) => commands::reject::run(&ctx, args),
+        Some(Command::Assign(args)) => commands::assign::run(&ctx, args),
         Some(Command::Audit(AuditCommand::Verify)) => commands::audit::verify(&ctx),
         Some(Command::Audit(AuditCommand::Show { id, limit })) => {
             commands::audit::show(&ctx, *id, *limit)
@@ -55,6 +58,9 @@ fn command_name(c: &Command) -> &'static str {
         Command::Demo(_) => "demo",
         Command::List(_) => "list",
         Command::Show(_) => "show",
+        Command::Letter(_) => "letter",
+        Command::Reject(_) => "reject",
+        Command::Assign(_) => "assign",
         Command::Audit(_) => "audit",
         Command::Config(_) => "config",
         Command::Backup { .. } => "backup",

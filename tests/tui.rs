@@ -9,10 +9,21 @@ use ratatui::style::Color;
 use taskgate::domain::calendar::{BankHolidays, Nation, SHIPPED_BANK_HOLIDAYS, WorkingCalendar};
 use taskgate::domain::overdue::Thresholds;
 use taskgate::domain::{NhsNumber, Patient, Priority, Status, Task};
+use taskgate::tui::keymap::Keymap;
 use taskgate::tui::msg::{Effect, Msg, PageAt, Reply, Request};
 use taskgate::tui::state::{AppState, Counts};
 use taskgate::tui::ui::{ViewContext, draw};
-use taskgate::tui::update::{start, update};
+use taskgate::tui::update::{Env, start};
+
+fn keymap() -> &'static Keymap {
+    static MAP: std::sync::OnceLock<Keymap> = std::sync::OnceLock::new();
+    MAP.get_or_init(|| Keymap::load(&std::collections::BTreeMap::new()).expect("default keys"))
+}
+
+fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    let env = Env { keymap: keymap(), staff: &[], groups: &[] };
+    taskgate::tui::update::update(state, msg, &env)
+}
 
 fn now() -> DateTime<Utc> {
     // Friday 20 November 2026, 12:00 GMT.
@@ -83,7 +94,8 @@ fn page_id(effects: &[Effect]) -> (u64, PageAt) {
 fn loaded(tasks: Vec<Task>, total: u64) -> AppState {
     let mut state = AppState::new("Riverside Surgery".into(), "Jo Bloggs".into(), "demo mirror".into(), now());
     update(&mut state, Msg::Resize(100, 30));
-    let effects = start(&mut state);
+    let env = Env { keymap: keymap(), staff: &[], groups: &[] };
+    let effects = start(&mut state, &env);
     let (id, at) = page_id(&effects);
     assert_eq!(at, PageAt::First);
     update(&mut state, Msg::Reply(Reply::Page { id, at, rows: tasks, total }));
@@ -100,6 +112,8 @@ fn moving_down_near_the_end_of_the_window_fetches_the_next_page_once() {
         page_requests += effects.iter().filter(|e| matches!(e, Effect::Request(Request::Page { .. }))).count();
     }
     assert_eq!(state.window.selected, 150);
+    let rows = u64::from(state.table_rows);
+    assert_eq!(state.window.top, 150 + 1 - rows, "the table scrolls just enough to show the cursor");
     assert_eq!(page_requests, 1, "one prefetch while the first is in flight");
     assert_eq!(state.window.selected_task().map(|t| t.id), Some(151));
 }
@@ -137,7 +151,7 @@ fn q_quits() {
 
 fn render(state: &AppState, w: u16, h: u16) -> Terminal<TestBackend> {
     let cal = calendar();
-    let view = ViewContext { calendar: &cal, thresholds: thresholds() };
+    let view = ViewContext { calendar: &cal, thresholds: thresholds(), keymap: keymap() };
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     terminal.draw(|f| draw(f, state, &view)).expect("draw");
     terminal

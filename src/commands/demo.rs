@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<()> {
     let counts = store.status_counts()?;
     // Closing the store checkpoints the WAL, so the file size below is the mirror's real size.
     drop(store);
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
     println!(
         "Created a demo mirror at {}: {} tasks (seed {}), {} unactioned, in {:.1} s; {:.1} MiB.",
         path.display(),

@@ -53,7 +53,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<()> {
 /// Where rows go: plain text (table, JSON) or through the CSV writer, which owns the quoting.
 enum Sink<W: Write> {
     Plain(W),
-    Csv(csv::Writer<W>),
+    Csv(Box<csv::Writer<W>>),
 }
 
 struct Printer<'a, W: Write> {
@@ -106,7 +106,7 @@ impl<'a, W: Write> Printer<'a, W> {
                     "working_age_minutes",
                     "subject",
                 ])?;
-                Sink::Csv(w)
+                Sink::Csv(Box::new(w))
             }
         };
         Ok(Printer { format, sink, calendar, now, first: true })

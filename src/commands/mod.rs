@@ -1,12 +1,15 @@
 //! The command-line commands. Each is a thin layer: resolve what the user meant, call the store
 //! or a report, print. They share the store operations with the TUI, never a code path of their own.
 
+pub mod assign;
 pub mod audit;
 pub mod backup;
 pub mod config_check;
 pub mod context;
 pub mod demo;
+pub mod letter;
 pub mod list;
+pub mod reject;
 pub mod show;
 
 pub use context::Context;

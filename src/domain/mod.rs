@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod letter;
 pub mod nhs_number;
 pub mod overdue;
+pub mod policy;
 pub mod provider;
 pub mod staff;
 pub mod task;

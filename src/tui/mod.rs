@@ -1,7 +1,10 @@
 //! The terminal app: an event loop that feeds keys, database replies and a slow tick to the pure
 //! `update`, carries out the effects it returns, and redraws only when something changed.
 
+pub mod keymap;
+pub mod letter_pane;
 pub mod msg;
+pub mod picker;
 pub mod state;
 pub mod theme;
 pub mod ui;
@@ -19,8 +22,11 @@ use tokio::sync::mpsc;
 use self::msg::{Effect, Msg};
 use self::state::AppState;
 use self::ui::ViewContext;
-use self::worker::Worker;
+use self::keymap::Keymap;
+use self::update::Env;
+use self::worker::{Worker, WorkerContext};
 use crate::commands::Context;
+use crate::letters::LetterSources;
 use crate::domain::overdue::Thresholds;
 
 /// Ages and overdue counts move in minutes, so a 30-second tick is plenty and costs nothing.
@@ -43,18 +49,27 @@ pub fn run(ctx: &Context) -> Result<()> {
         source_label,
         ctx.clock.now(),
     );
+    let keymap = Keymap::load(&ctx.config.keys)?;
     let (reply_tx, reply_rx) = mpsc::unbounded_channel();
-    let worker = Worker::start(ctx.paths.db.clone(), calendar.clone(), thresholds, reply_tx)
+    let worker_ctx = WorkerContext {
+        calendar: calendar.clone(),
+        thresholds,
+        config: ctx.config.clone(),
+        acting: user.clone(),
+        letters: LetterSources::from_config_dir(),
+    };
+    let worker = Worker::start(&ctx.paths.db, worker_ctx, reply_tx)
         .wrap_err_with(|| format!("cannot open the mirror {}", ctx.paths.db.display()))?;
+    let env = Env { keymap: &keymap, staff: &ctx.config.staff, groups: &ctx.config.groups };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .wrap_err("cannot start the event loop")?;
-    let view = ViewContext { calendar: &calendar, thresholds };
+    let view = ViewContext { calendar: &calendar, thresholds, keymap: &keymap };
     let mut terminal = TerminalGuard::new();
     tracing::info!("tui opened");
     let result =
-        runtime.block_on(event_loop(&mut terminal.0, &mut state, &view, &worker, reply_rx, ctx));
+        runtime.block_on(event_loop(&mut terminal.0, &mut state, &view, &env, &worker, reply_rx, ctx));
     drop(terminal);
     tracing::info!("tui closed");
     result
@@ -75,13 +90,14 @@ async fn event_loop(
     terminal: &mut DefaultTerminal,
     state: &mut AppState,
     view: &ViewContext<'_>,
+    env: &Env<'_>,
     worker: &Worker,
     mut replies: mpsc::UnboundedReceiver<msg::Reply>,
     ctx: &Context,
 ) -> Result<()> {
     let size = terminal.size()?;
-    update::update(state, Msg::Resize(size.width, size.height));
-    let effects = update::start(state);
+    update::update(state, Msg::Resize(size.width, size.height), env);
+    let effects = update::start(state, env);
     if run_effects(effects, worker) {
         return Ok(());
     }
@@ -105,7 +121,7 @@ async fn event_loop(
             Some(reply) = replies.recv() => Msg::Reply(reply),
             _ = tick.tick() => Msg::Tick(ctx.clock.now()),
         };
-        let effects = update::update(state, msg);
+        let effects = update::update(state, msg, env);
         dirty = true;
         if run_effects(effects, worker) {
             return Ok(());
@@ -119,10 +135,19 @@ fn run_effects(effects: Vec<Effect>, worker: &Worker) -> bool {
     for effect in effects {
         match effect {
             Effect::Request(r) => worker.send(r),
+            Effect::Copy(text) => copy_to_clipboard(&text),
             Effect::Quit => quit = true,
         }
     }
     quit
+}
+
+/// OSC 52 asks the terminal itself to set the clipboard, so it works over SSH and remote
+/// desktops where no display server is reachable. A terminal that ignores it loses nothing: the
+/// letter is stored with the task and `taskgate letter ID` prints it.
+fn copy_to_clipboard(text: &str) {
+    use crossterm::clipboard::CopyToClipboard;
+    let _ = crossterm::execute!(std::io::stdout(), CopyToClipboard::to_clipboard_from(text));
 }
 
 /// Restores the terminal when dropped, so an early `?` return cannot leave it in raw mode.

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 use super::state::{Counts, Detail};
-use crate::domain::{Task, TaskId};
-use crate::store::{PageKey, TaskFilter};
+use crate::domain::{Absence, Task, TaskId};
+use crate::store::{PageKey, Target, TaskFilter};
 
 #[derive(Debug)]
 pub enum Msg {
@@ -25,6 +25,36 @@ pub enum PageAt {
     Last,
     After(PageKey),
     Before(PageKey),
+    /// The rows from this key on, replacing the window in place (after an action, so the
+    /// cursor stays where the reader was).
+    From(PageKey),
+}
+
+/// A change to tasks, as the person asked for it. The worker turns it into one store operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Reject with a letter: each task gets its own rendering of `template`, unless the user
+    /// edited the text for a single task (`edited`).
+    Reject { template: String, edited: Option<String> },
+    Assign { owner: String, note: Option<String> },
+    Unassign,
+    Complete,
+    Note { text: String },
+    Undo,
+}
+
+impl Change {
+    /// The past tense for the toast ("Rejected 2 tasks").
+    pub fn done(&self) -> &'static str {
+        match self {
+            Change::Reject { .. } => "Rejected",
+            Change::Assign { .. } => "Assigned",
+            Change::Unassign => "Returned to the inbox:",
+            Change::Complete => "Completed",
+            Change::Note { .. } => "Added a note to",
+            Change::Undo => "Undid the last action on",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -32,6 +62,18 @@ pub enum Request {
     Page { id: u64, filter: TaskFilter, at: PageAt, limit: usize },
     Detail { id: u64, task_id: TaskId },
     Counts { now: DateTime<Utc> },
+    Absences,
+    Act { change: Change, targets: Vec<Target>, now: DateTime<Utc> },
+    RenderLetter { task_id: TaskId, template: String, now: DateTime<Utc> },
+}
+
+/// What an action did, for the toast and the clipboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acted {
+    pub change: Change,
+    pub tasks: usize,
+    /// The letters stored by a rejection, to copy to the clipboard.
+    pub letters: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -39,6 +81,9 @@ pub enum Reply {
     Page { id: u64, at: PageAt, rows: Vec<Task>, total: u64 },
     Detail { id: u64, detail: Detail },
     Counts(Counts),
+    Absences(Vec<Absence>),
+    Acted(Result<Acted, String>),
+    Rendered { task_id: TaskId, template: String, result: Result<String, String> },
     Failed { what: &'static str, message: String },
 }
 
@@ -46,5 +91,7 @@ pub enum Reply {
 #[derive(Debug)]
 pub enum Effect {
     Request(Request),
+    /// Put text on the clipboard with OSC 52, which works over SSH and remote desktops.
+    Copy(String),
     Quit,
 }

@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Status, Task, TaskId};
-use crate::store::{AuditEvent, Note, StoredLetter, TaskFilter};
+use super::letter_pane::LetterPaneState;
+use super::picker::PickerState;
+use crate::domain::{Absence, Status, Task, TaskId};
+use crate::store::{AuditEvent, Note, StoredLetter, Target, TaskFilter};
 
 /// How many rows the table keeps around the cursor. The mirror may hold a million tasks; the
 /// screen only ever holds this window of them.
@@ -24,6 +26,9 @@ pub struct TaskWindow {
     pub total: u64,
     /// Absolute index of the selected row (0-based) in the whole filtered list.
     pub selected: u64,
+    /// Absolute index of the first row on screen: scrolling moves it only as far as needed to
+    /// keep the cursor visible, so rows stay still under the reader's eye.
+    pub top: u64,
 }
 
 impl TaskWindow {
@@ -34,6 +39,17 @@ impl TaskWindow {
 
     pub fn end(&self) -> u64 {
         self.offset + self.rows.len() as u64
+    }
+
+    /// Scrolls the least needed to show the cursor in `visible` rows, within the loaded rows.
+    pub fn keep_cursor_visible(&mut self, visible: u64) {
+        let visible = visible.max(1);
+        if self.selected < self.top {
+            self.top = self.selected;
+        } else if self.selected >= self.top + visible {
+            self.top = self.selected + 1 - visible;
+        }
+        self.top = self.top.max(self.offset);
     }
 }
 
@@ -54,6 +70,89 @@ pub struct Counts {
     pub due_soon: u64,
 }
 
+/// Which statuses the table shows; `s` cycles through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusView {
+    /// The inbox proper: nobody has triaged these yet.
+    New,
+    Assigned,
+    /// New and assigned: everything still needing someone.
+    Open,
+    Closed,
+    All,
+}
+
+impl StatusView {
+    pub fn next(self) -> StatusView {
+        match self {
+            StatusView::New => StatusView::Assigned,
+            StatusView::Assigned => StatusView::Open,
+            StatusView::Open => StatusView::Closed,
+            StatusView::Closed => StatusView::All,
+            StatusView::All => StatusView::New,
+        }
+    }
+
+    pub fn statuses(self) -> Vec<Status> {
+        match self {
+            StatusView::New => vec![Status::New],
+            StatusView::Assigned => vec![Status::Assigned],
+            StatusView::Open => vec![Status::New, Status::Assigned],
+            StatusView::Closed => vec![Status::Rejected, Status::Completed, Status::Cancelled],
+            StatusView::All => Vec::new(),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusView::New => "unactioned",
+            StatusView::Assigned => "assigned",
+            StatusView::Open => "open (unactioned and assigned)",
+            StatusView::Closed => "closed",
+            StatusView::All => "all tasks",
+        }
+    }
+}
+
+/// A one-line text input at the bottom of the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputLine {
+    pub purpose: InputPurpose,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputPurpose {
+    Search,
+    Note { targets: Vec<Target> },
+}
+
+/// The modal on top of the screen, if any; keys go to it first.
+#[derive(Debug)]
+pub enum Modal {
+    Help { scroll: u16 },
+    Picker { picker: PickerState, targets: Vec<Target> },
+    Letter(LetterModal),
+    Input(InputLine),
+}
+
+#[derive(Debug)]
+pub struct LetterModal {
+    pub pane: LetterPaneState,
+    pub targets: Vec<Target>,
+    /// The task whose rendering the pane previews.
+    pub task_id: TaskId,
+    /// The latest rendering, to tell an edited text from the template's own.
+    pub rendered: Option<(String, String)>,
+}
+
+/// A short message in the footer after an action or an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    pub text: String,
+    pub is_error: bool,
+}
+
 #[derive(Debug)]
 pub struct AppState {
     pub practice: String,
@@ -71,7 +170,15 @@ pub struct AppState {
     pub next_request: u64,
     /// Rows visible in the table at the last resize, for page up/down.
     pub table_rows: u16,
-    pub message: Option<String>,
+    pub status_view: StatusView,
+    /// Marked tasks and the row version each had when marked.
+    pub marked: BTreeMap<TaskId, i64>,
+    pub modal: Option<Modal>,
+    pub toast: Option<Toast>,
+    /// Recorded absences, for the picker and the "away" warnings.
+    pub absences: Vec<Absence>,
+    /// An action is on its way to the mirror; further actions wait for its answer.
+    pub acting: bool,
     pub quit: bool,
 }
 
@@ -90,8 +197,25 @@ impl AppState {
             detail_request: None,
             next_request: 1,
             table_rows: 10,
-            message: None,
+            status_view: StatusView::New,
+            marked: BTreeMap::new(),
+            modal: None,
+            toast: None,
+            absences: Vec::new(),
+            acting: false,
             quit: false,
+        }
+    }
+
+    /// What an action applies to: every marked task, or else the selected one.
+    pub fn targets(&self) -> Vec<Target> {
+        if self.marked.is_empty() {
+            self.window
+                .selected_task()
+                .map(|t| vec![Target { id: t.id, row_version: t.row_version }])
+                .unwrap_or_default()
+        } else {
+            self.marked.iter().map(|(id, v)| Target { id: *id, row_version: *v }).collect()
         }
     }
 

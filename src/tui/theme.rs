@@ -29,3 +29,11 @@ pub fn dim() -> Style {
 pub fn error() -> Style {
     Style::new().fg(Color::White).bg(Color::Red)
 }
+
+pub fn toast() -> Style {
+    Style::new().fg(Color::Black).bg(Color::Green)
+}
+
+pub fn marked() -> Style {
+    Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)
+}

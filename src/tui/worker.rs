@@ -1,21 +1,33 @@
 //! The database worker: one thread that owns a connection to the mirror and answers the loop's
 //! requests, so that a slow query never freezes the screen. Replies carry the request's id; the
-//! loop drops answers to questions it no longer asks.
+//! loop drops answers to questions it no longer asks. Actions go through the same store
+//! operations as the command line.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::mpsc;
 use std::thread;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::msg::{PageAt, Reply, Request};
+use super::msg::{Acted, Change, PageAt, Reply, Request};
 use super::state::{Counts, Detail};
-use crate::domain::Priority;
+use crate::config::Config;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::overdue::{Thresholds, latest_receipt_due_by};
-use crate::store::{Store, StoreError};
+use crate::domain::{Priority, Staff, TaskId};
+use crate::letters::{LetterSources, render_task_letter};
+use crate::store::{Actor, NewLetter, Store, StoreError, Target};
+
+/// What the worker needs besides the mirror: the practice's rules and who is acting.
+pub struct WorkerContext {
+    pub calendar: WorkingCalendar,
+    pub thresholds: Thresholds,
+    pub config: Config,
+    pub acting: Staff,
+    pub letters: LetterSources,
+}
 
 pub struct Worker {
     requests: mpsc::Sender<Request>,
@@ -24,40 +36,36 @@ pub struct Worker {
 impl Worker {
     /// Starts the worker on its own connection to `db`. It stops when the `Worker` is dropped.
     pub fn start(
-        db: PathBuf,
-        calendar: WorkingCalendar,
-        thresholds: Thresholds,
+        db: &Path,
+        ctx: WorkerContext,
         replies: UnboundedSender<Reply>,
     ) -> color_eyre::Result<Worker> {
-        let store = Store::open(&db)?;
+        let mut store = Store::open(db)?;
         let (tx, rx) = mpsc::channel::<Request>();
-        thread::Builder::new()
-            .name("taskgate-db".into())
-            .spawn(move || {
-                for request in rx {
-                    let reply = answer(&store, &calendar, &thresholds, request);
-                    if replies.send(reply).is_err() {
-                        break;
-                    }
+        thread::Builder::new().name("taskgate-db".into()).spawn(move || {
+            for request in rx {
+                let reply = answer(&mut store, &ctx, request);
+                if replies.send(reply).is_err() {
+                    break;
                 }
-            })
-?;
+            }
+        })?;
         Ok(Worker { requests: tx })
     }
 
     pub fn send(&self, request: Request) {
-        // A closed channel means the worker died; the loop notices when replies stop and the
-        // failure reply it sent before dying is on screen.
+        // A closed channel means the worker died; the failure reply it sent before dying is
+        // already on screen.
         let _ = self.requests.send(request);
     }
 }
 
-fn answer(store: &Store, cal: &WorkingCalendar, th: &Thresholds, request: Request) -> Reply {
+fn answer(store: &mut Store, ctx: &WorkerContext, request: Request) -> Reply {
     match request {
         Request::Page { id, filter, at, limit } => {
             let rows = match at {
                 PageAt::First => store.tasks_after(&filter, None, limit),
-                PageAt::After(key) => store.tasks_after(&filter, Some(key), limit),
+                PageAt::After(key) | PageAt::From(key) => store.tasks_after(&filter, Some(key), limit),
                 PageAt::Last => store.tasks_before(&filter, None, limit),
                 PageAt::Before(key) => store.tasks_before(&filter, Some(key), limit),
             };
@@ -80,11 +88,74 @@ fn answer(store: &Store, cal: &WorkingCalendar, th: &Thresholds, request: Reques
                 Err(e) => failed("the task's history", &e),
             }
         }
-        Request::Counts { now } => match counts(store, cal, th, now) {
+        Request::Counts { now } => match counts(store, &ctx.calendar, &ctx.thresholds, now) {
             Ok(c) => Reply::Counts(c),
             Err(e) => failed("the counts", &e),
         },
+        Request::Absences => match store.absences() {
+            Ok(a) => Reply::Absences(a),
+            Err(e) => failed("who is away", &e),
+        },
+        Request::RenderLetter { task_id, template, now } => {
+            let result = render(store, ctx, task_id, &template, now);
+            Reply::Rendered { task_id, template, result }
+        }
+        Request::Act { change, targets, now } => {
+            let result = act(store, ctx, &change, &targets, now);
+            // Counts only: the log never carries task text or patient details.
+            tracing::info!(ok = result.is_ok(), tasks = targets.len(), "action");
+            Reply::Acted(result.map(|(tasks, letters)| Acted { change, tasks, letters }))
+        }
     }
+}
+
+fn render(
+    store: &Store,
+    ctx: &WorkerContext,
+    task_id: TaskId,
+    template: &str,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let task = store
+        .task(task_id)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("task {task_id} is no longer in the mirror"))?;
+    render_task_letter(&ctx.config, &task, &ctx.acting, now, template, &ctx.letters)
+        .map_err(|e| format!("Task {task_id}: {e}"))
+}
+
+/// Carries out one change as one store operation. Returns how many tasks it touched and the
+/// letters a rejection stored. Letters are all rendered before anything is written, so a letter
+/// that cannot be produced leaves every task as it was.
+fn act(
+    store: &mut Store,
+    ctx: &WorkerContext,
+    change: &Change,
+    targets: &[Target],
+    now: DateTime<Utc>,
+) -> Result<(usize, Vec<String>), String> {
+    let by = Actor { id: &ctx.acting.id, now };
+    let outcome = match change {
+        Change::Reject { template, edited } => {
+            let mut items = Vec::with_capacity(targets.len());
+            for target in targets {
+                let body = match edited {
+                    Some(text) if targets.len() == 1 => text.clone(),
+                    _ => render(store, ctx, target.id, template, now)?,
+                };
+                items.push((*target, NewLetter { template: template.clone(), body }));
+            }
+            let letters = items.iter().map(|(_, l)| l.body.clone()).collect();
+            let outcome = store.reject_with_letter(&by, &items).map_err(|e| e.to_string())?;
+            return Ok((outcome.tasks.len(), letters));
+        }
+        Change::Assign { owner, note } => store.assign(&by, targets, owner, note.as_deref()),
+        Change::Unassign => store.unassign(&by, targets),
+        Change::Complete => store.complete(&by, targets),
+        Change::Note { text } => store.add_note(&by, targets, text),
+        Change::Undo => store.undo_last(&by),
+    };
+    outcome.map(|o| (o.tasks.len(), Vec::new())).map_err(|e| e.to_string())
 }
 
 /// Overdue and due-soon counts without reading every task: for each priority, the latest
@@ -101,15 +172,16 @@ fn counts(
     let mut by_soon = 0;
     for p in Priority::ALL {
         let threshold = th.for_priority(p);
-        overdue += store.count_unactioned_received_by(p, latest_receipt_due_by(cal, threshold, now))?;
-        by_soon +=
-            store.count_unactioned_received_by(p, latest_receipt_due_by(cal, threshold, soon_deadline))?;
+        overdue +=
+            store.count_unactioned_received_by(p, latest_receipt_due_by(cal, threshold, now))?;
+        by_soon += store
+            .count_unactioned_received_by(p, latest_receipt_due_by(cal, threshold, soon_deadline))?;
     }
     let by_status: BTreeMap<_, _> = store.status_counts()?;
-    Ok(Counts { by_status, overdue, due_soon: by_soon - overdue })
+    Ok(Counts { by_status, overdue, due_soon: by_soon.saturating_sub(overdue) })
 }
 
 fn failed(what: &'static str, e: &StoreError) -> Reply {
-    tracing::warn!(what, error = %e, "database request failed");
+    tracing::warn!(what, "database request failed");
     Reply::Failed { what, message: e.to_string() }
 }

@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
     let label = |s: &'static str| Span::styled(s, theme::label());
     let p = &t.patient;
     let nhs = p.nhs_number.map_or_else(|| "no valid NHS number".to_owned(), |n| n.to_string());
-    let dob = p.birth_date.map(|d| d.format("%d %b %Y").to_string()).unwrap_or_else(|| "unknown".into());
+    let dob = p.birth_date.map_or_else(|| "unknown".into(), |d| d.format("%d %b %Y").to_string());
     let team = t.sender_team.as_deref().map(|s| format!(" — {s}")).unwrap_or_default();
     let mut lines = vec![
         Line::from(vec![label("Subject   "), Span::raw(t.subject.as_str())]),

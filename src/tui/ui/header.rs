@@ -27,6 +27,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, _view: &ViewContext
     let soon_style =
         if c.due_soon > 0 { Style::new().fg(theme::DUE_SOON).bg(ratatui::style::Color::Black) } else { base };
     spans.push(Span::styled(format!(" {} due soon ", c.due_soon), soon_style));
+    if !state.marked.is_empty() {
+        spans.push(Span::styled(format!(" │ {} marked", state.marked.len()), theme::marked().bg(ratatui::style::Color::Cyan)));
+    }
     spans.push(Span::styled(format!(" │ {}", state.source_label), base));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
 }

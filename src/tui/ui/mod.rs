@@ -2,6 +2,9 @@
 
 mod detail;
 mod header;
+mod help;
+pub mod letter;
+pub mod picker;
 mod table;
 
 use ratatui::Frame;
@@ -9,7 +12,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::state::AppState;
+use super::keymap::{Action, Keymap};
+use super::state::{AppState, InputPurpose, Modal};
 use super::theme;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::overdue::Thresholds;
@@ -23,6 +27,7 @@ pub const MIN_HEIGHT: u16 = 24;
 pub struct ViewContext<'a> {
     pub calendar: &'a WorkingCalendar,
     pub thresholds: Thresholds,
+    pub keymap: &'a Keymap,
 }
 
 pub fn draw(frame: &mut Frame, state: &AppState, view: &ViewContext) {
@@ -35,7 +40,14 @@ pub fn draw(frame: &mut Frame, state: &AppState, view: &ViewContext) {
     header::draw(frame, header_area, state, view);
     table::draw(frame, table_area, state, view);
     detail::draw(frame, detail_area, state, view);
-    draw_footer(frame, footer_area, state);
+    draw_footer(frame, footer_area, state, view);
+    // Modals last, over what they cover.
+    match &state.modal {
+        Some(Modal::Help { scroll }) => help::draw(frame, area, view.keymap, *scroll),
+        Some(Modal::Picker { picker, .. }) => picker::draw(frame, area, picker),
+        Some(Modal::Letter(letter)) => letter::draw(frame, area, &letter.pane),
+        Some(Modal::Input(_)) | None => {}
+    }
 }
 
 fn layout(area: Rect) -> [Rect; 4] {
@@ -60,23 +72,50 @@ pub fn table_rows_for_height(height: u16) -> u16 {
     table_height_for(height).saturating_sub(3).max(1)
 }
 
-fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState) {
-    let line = match &state.message {
-        Some(m) => Line::from(Span::styled(m.clone(), theme::error())),
-        None => Line::from(vec![
-            Span::styled(" j/k ", theme::label()),
-            Span::raw("move  "),
-            Span::styled("PgUp/PgDn ", theme::label()),
-            Span::raw("page  "),
-            Span::styled("g/G ", theme::label()),
-            Span::raw("first/last  "),
-            Span::styled("R ", theme::label()),
-            Span::raw("reload  "),
-            Span::styled("q ", theme::label()),
-            Span::raw("quit"),
-        ]),
+/// The bottom line: the input being typed, else the latest toast, else key hints generated
+/// from the keymap in force.
+fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext) {
+    let line = if let Some(Modal::Input(input)) = &state.modal {
+        let prompt = match &input.purpose {
+            InputPurpose::Search => "Search: ".to_owned(),
+            InputPurpose::Note { targets } => format!("Note for {} task(s): ", targets.len()),
+        };
+        Line::from(vec![
+            Span::styled(prompt, theme::label()),
+            Span::raw(input.text.clone()),
+            Span::styled("█", theme::dim()),
+            Span::styled("   Enter save · Esc cancel", theme::dim()),
+        ])
+    } else if let Some(toast) = &state.toast {
+        let style = if toast.is_error { theme::error() } else { theme::toast() };
+        Line::from(Span::styled(format!(" {} ", toast.text), style))
+    } else {
+        let hints = [
+            (Action::Down, "move"),
+            (Action::Mark, "mark"),
+            (Action::Reject, "reject"),
+            (Action::Assign, "assign"),
+            (Action::Letter, "letter"),
+            (Action::Undo, "undo"),
+            (Action::Search, "search"),
+            (Action::Help, "help"),
+            (Action::Quit, "quit"),
+        ];
+        let mut spans = Vec::new();
+        for (action, word) in hints {
+            spans.push(Span::styled(format!(" {} ", view.keymap.hint(action)), theme::label()));
+            spans.push(Span::raw(format!("{word} ")));
+        }
+        Line::from(spans)
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A centred rectangle of at most `width`×`height` inside `area`, for modals.
+pub fn centred(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
 fn draw_too_small(frame: &mut Frame, area: Rect) {

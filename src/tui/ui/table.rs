@@ -16,10 +16,13 @@ use crate::tui::theme;
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext) {
     let w = &state.window;
     let visible = usize::from(area.height.saturating_sub(3)).max(1);
-    // Page-aligned scrolling: the table moves a screenful at a time, which keeps rows still
-    // under the reader's eye while the cursor moves.
     let selected = usize::try_from(w.selected.saturating_sub(w.offset)).unwrap_or(0);
-    let top = (selected / visible) * visible;
+    // `top` comes from the state; if the screen is shorter than the state assumed (a resize
+    // not yet seen), fall back to whatever keeps the cursor on screen.
+    let mut top = usize::try_from(w.top.saturating_sub(w.offset)).unwrap_or(0).min(selected);
+    if selected >= top + visible {
+        top = selected + 1 - visible;
+    }
     let rows: Vec<Row> = w
         .rows
         .iter()
@@ -27,16 +30,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
         .take(visible)
         .map(|t| task_row(t, state, view))
         .collect();
-    let title = if w.total == 0 {
-        " Inbox: no unactioned tasks ".to_owned()
-    } else {
-        format!(" Inbox: unactioned, oldest first · {} of {} ", w.selected + 1, w.total)
-    };
-    let header = Row::new(["AGE", "PRI", "PROVIDER", "PT", "SUBJECT", "STATUS"])
+    let title = title(state);
+    let header = Row::new(["", "AGE", "PRI", "PROVIDER", "PT", "SUBJECT", "STATUS"])
         .style(theme::column_title());
     let table = Table::new(
         rows,
         [
+            Constraint::Length(1),
             Constraint::Length(7),
             Constraint::Length(7),
             Constraint::Length(24),
@@ -52,6 +52,27 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
     frame.render_stateful_widget(table, area, &mut table_state);
 }
 
+/// The table's title says what is shown: which statuses, which filters, and where the cursor is.
+fn title(state: &AppState) -> String {
+    let w = &state.window;
+    let f = &state.filter;
+    let mut what = format!("Inbox: {}", state.status_view.label());
+    if let Some(p) = &f.provider {
+        what.push_str(&format!(" · from {p}"));
+    }
+    if let Some(o) = &f.owner {
+        what.push_str(&format!(" · held by {o}"));
+    }
+    if let Some(q) = &f.search {
+        what.push_str(&format!(" · matching \"{q}\""));
+    }
+    if w.total == 0 {
+        format!(" {what}: none ")
+    } else {
+        format!(" {what}, oldest first · {} of {} ", w.selected + 1, w.total)
+    }
+}
+
 fn task_row<'a>(t: &'a Task, state: &AppState, view: &ViewContext) -> Row<'a> {
     let age = view.calendar.working_time_between(t.received_at, state.now).value;
     let style = if t.status == Status::New {
@@ -63,7 +84,13 @@ fn task_row<'a>(t: &'a Task, state: &AppState, view: &ViewContext) -> Row<'a> {
     } else {
         Style::new()
     };
+    let mark = if state.marked.contains_key(&t.id) {
+        Cell::from("*").style(theme::marked())
+    } else {
+        Cell::from(" ")
+    };
     Row::new([
+        mark,
         Cell::from(format_working_age(age, view.calendar.day_length())),
         Cell::from(t.priority.as_str()),
         Cell::from(t.provider_name.as_str()),

@@ -1,0 +1,359 @@
+//! Letters for tasks, as the CLI (`letter`, `reject`) and the TUI both produce them: which
+//! template text applies (the practice's override in `<config dir>/letters/<name>.j2`, else the
+//! shipped one), what each variable says for this task, this practice and this member of staff,
+//! and the rendered letter. Apart from reading an override file this is pure: the clock and the
+//! acting user are passed in, and the strict renderer in `domain::letter` refuses any letter with
+//! a gap.
+
+use std::io;
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use directories::ProjectDirs;
+
+use crate::config::{Category, Config};
+use crate::domain::calendar::PRACTICE_TIME_ZONE;
+use crate::domain::letter::{
+    LetterContext, LetterError, render, resolve_template, shipped_template,
+};
+use crate::domain::{Staff, Task};
+
+/// The letter that quotes a contract clause; only it is given `clause_text`.
+const PROVIDER_RESPONSIBILITY: &str = "provider-responsibility";
+
+/// Where letter templates come from besides the binary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LetterSources {
+    /// A folder of `<name>.j2` files that replace the shipped letters of the same name.
+    pub override_dir: Option<PathBuf>,
+}
+
+impl LetterSources {
+    /// `letters/` in the platform config dir (`~/.config/taskgate/letters` on Linux; honours
+    /// `XDG_CONFIG_HOME`). Without a home directory there is nowhere to look, so the shipped
+    /// letters are used.
+    pub fn from_config_dir() -> Self {
+        LetterSources {
+            override_dir: ProjectDirs::from("", "", "taskgate")
+                .map(|d| d.config_dir().join("letters")),
+        }
+    }
+
+    /// The template text for the letter `name`: the override file when there is one, else the
+    /// shipped text. An unknown name is refused before any path is built from it, so a name such
+    /// as `../../secrets` never reaches the file system.
+    pub fn template_text(&self, name: &str) -> Result<String, LetterError> {
+        if shipped_template(name).is_none() {
+            return resolve_template(name, None);
+        }
+        let override_text = match &self.override_dir {
+            Some(dir) => {
+                let path = dir.join(format!("{name}.j2"));
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => Some(text),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                    // A practice that wrote its own letter must not silently get the shipped one.
+                    Err(e) => {
+                        return Err(LetterError::Template {
+                            template: name.to_owned(),
+                            line: None,
+                            message: format!("cannot read the override {}: {e}", path.display()),
+                        });
+                    }
+                }
+            }
+            None => None,
+        };
+        resolve_template(name, override_text)
+    }
+}
+
+/// Everything a letter about `task` may say, sent by `acting` on the date of `now`. Values that
+/// are missing stay `None`, and the renderer refuses a template that needs one.
+pub fn letter_context(
+    config: &Config,
+    task: &Task,
+    acting: &Staff,
+    now: DateTime<Utc>,
+    template: &str,
+) -> LetterContext {
+    let policy = &config.policy;
+    // Only the contractual-responsibility letter gives a clause as its reason; for the others a
+    // keyword match is incidental, and quoting a clause nobody chose would misstate the reason.
+    let clause_text = (template == PROVIDER_RESPONSIBILITY)
+        .then(|| matching_category(&policy.categories, task))
+        .flatten()
+        .map(|c| c.clause.clone());
+    LetterContext {
+        practice_name: Some(config.practice.name.clone()),
+        reject_from: Some(policy.reject_from),
+        preferred_method: Some(policy.preferred_method.clone()),
+        urgent_route: Some(policy.urgent_route.clone()),
+        sender_organisation: Some(task.provider_name.clone()),
+        // Many senders give no team; addressing the organisation itself still reaches them, and
+        // refusing the letter would leave such a task impossible to reject.
+        sender_team: task
+            .sender_team
+            .clone()
+            .filter(|t| !t.trim().is_empty())
+            .or_else(|| Some(task.provider_name.clone())),
+        task_reference: Some(task.source_id.clone()),
+        received_date: Some(london_date(task.received_at)),
+        today: Some(london_date(now)),
+        staff_name: Some(acting.name.clone()),
+        clause_text,
+        ..LetterContext::default()
+    }
+}
+
+/// The letter `template_name` for `task`, rendered strictly: an unknown template, an unreadable
+/// override or a variable without a value is an error naming what to fix.
+pub fn render_task_letter(
+    config: &Config,
+    task: &Task,
+    acting: &Staff,
+    now: DateTime<Utc>,
+    template_name: &str,
+    sources: &LetterSources,
+) -> Result<String, LetterError> {
+    let text = sources.template_text(template_name)?;
+    let ctx = letter_context(config, task, acting, now, template_name);
+    render(template_name, &text, &ctx)
+}
+
+/// The date on the practice's calendar: a task received at 23:30 UTC in summer arrived the
+/// next day as far as the practice and the sender are concerned.
+fn london_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&PRACTICE_TIME_ZONE).date_naive()
+}
+
+/// The first category (in config order, so the practice decides precedence) whose keywords
+/// appear as words in the task's subject or body.
+fn matching_category<'c>(categories: &'c [Category], task: &Task) -> Option<&'c Category> {
+    let subject = task.subject.to_lowercase();
+    let body = task.body.to_lowercase();
+    categories.iter().find(|c| {
+        c.keywords.iter().any(|k| {
+            let k = k.trim().to_lowercase();
+            !k.is_empty() && (contains_word(&subject, &k) || contains_word(&body, &k))
+        })
+    })
+}
+
+/// Whether `word` occurs in `text` with no letter or digit joined to either end, so "refer"
+/// matches "please refer" but not "preferred", and "tto" not "ditto".
+fn contains_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::{Patient, Priority, Status};
+
+    fn task(subject: &str, body: &str, team: Option<&str>) -> Task {
+        let received = Utc
+            .with_ymd_and_hms(2026, 6, 30, 23, 30, 0)
+            .single()
+            .expect("time");
+        Task {
+            id: 7,
+            row_version: 1,
+            source_id: "TSK-100".into(),
+            source_version: None,
+            status: Status::New,
+            priority: Priority::Routine,
+            provider_ods: "ZHT02".into(),
+            provider_name: "Humberview Hospitals NHS Trust".into(),
+            sender_team: team.map(str::to_owned),
+            addressed_to: None,
+            owner: None,
+            patient: Patient {
+                nhs_number: None,
+                name: "Test Patient".into(),
+                birth_date: None,
+            },
+            subject: subject.into(),
+            body: body.into(),
+            received_at: received,
+            due_by: None,
+            updated_at: received,
+        }
+    }
+
+    fn staff() -> Staff {
+        Staff {
+            id: "aclarke".into(),
+            name: "Alex Clarke".into(),
+            role: None,
+            login: None,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+            .single()
+            .expect("time")
+    }
+
+    fn shipped_only() -> LetterSources {
+        LetterSources { override_dir: None }
+    }
+
+    #[test]
+    fn the_rejection_letter_names_practice_sender_and_london_receipt_date() {
+        let config = Config::example();
+        let t = task("Bloods please", "See journal", Some("Cardiology"));
+        let letter = render_task_letter(
+            &config,
+            &t,
+            &staff(),
+            now(),
+            "lmc-rejection",
+            &shipped_only(),
+        )
+        .expect("renders");
+        assert!(
+            letter.contains("To: Cardiology, Humberview Hospitals NHS Trust"),
+            "{letter}"
+        );
+        // 23:30 UTC on 30 June is 00:30 on 1 July in London.
+        assert!(
+            letter.contains("Your Task: TSK-100, received 1 July 2026"),
+            "{letter}"
+        );
+        assert!(letter.contains("Date: 20 November 2026"), "{letter}");
+        assert!(
+            letter.contains("Your Task has not been acted on or actioned."),
+            "{letter}"
+        );
+        assert!(
+            letter.contains("Alex Clarke\nRiverside Medical Practice"),
+            "{letter}"
+        );
+    }
+
+    #[test]
+    fn a_task_without_a_team_is_addressed_to_the_organisation() {
+        let config = Config::example();
+        let t = task("Bloods", "", None);
+        let letter = render_task_letter(
+            &config,
+            &t,
+            &staff(),
+            now(),
+            "lmc-rejection",
+            &shipped_only(),
+        )
+        .expect("renders without a team");
+        assert!(
+            letter.contains("To: Humberview Hospitals NHS Trust, Humberview Hospitals NHS Trust"),
+            "{letter}"
+        );
+    }
+
+    #[test]
+    fn the_responsibility_letter_quotes_the_first_matching_category() {
+        let config = Config::example();
+        let t = task("Please REFER to dermatology", "", Some("Outpatients"));
+        let letter = render_task_letter(
+            &config,
+            &t,
+            &staff(),
+            now(),
+            "provider-responsibility",
+            &shipped_only(),
+        )
+        .expect("renders");
+        assert!(letter.contains("NHS Standard Contract 8.4"), "{letter}");
+    }
+
+    #[test]
+    fn without_a_matching_category_the_letter_is_refused_naming_the_key() {
+        let config = Config::example();
+        // "preferred" contains "refer" but is not the word.
+        let t = task("Preferred pharmacy changed", "", Some("Outpatients"));
+        let err = render_task_letter(
+            &config,
+            &t,
+            &staff(),
+            now(),
+            "provider-responsibility",
+            &shipped_only(),
+        )
+        .expect_err("no category matches");
+        assert!(
+            err.to_string().contains("policy.categories[].clause"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn keywords_match_whole_words_only() {
+        assert!(contains_word("please refer.", "refer"));
+        assert!(contains_word("x-ray of left knee", "x-ray"));
+        assert!(contains_word("new tto needed", "tto"));
+        assert!(!contains_word("ditto", "tto"));
+        assert!(!contains_word("preferred", "refer"));
+        assert!(!contains_word("", "refer"));
+    }
+
+    #[test]
+    fn an_override_file_replaces_the_shipped_letter() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join("lmc-rejection.j2"),
+            "Own text for {{ task_reference }}\n",
+        )
+        .expect("write override");
+        let sources = LetterSources {
+            override_dir: Some(dir.path().to_path_buf()),
+        };
+        let letter = render_task_letter(
+            &Config::example(),
+            &task("s", "b", None),
+            &staff(),
+            now(),
+            "lmc-rejection",
+            &sources,
+        )
+        .expect("renders");
+        assert_eq!(letter, "Own text for TSK-100\n");
+        // Other letters still come from the binary.
+        let other = sources.template_text("immediate-action").expect("shipped");
+        assert_eq!(Some(other.as_str()), shipped_template("immediate-action"));
+    }
+
+    #[test]
+    fn an_unreadable_override_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // A folder where the file should be cannot be read as text.
+        std::fs::create_dir(dir.path().join("lmc-rejection.j2")).expect("mkdir");
+        let sources = LetterSources {
+            override_dir: Some(dir.path().to_path_buf()),
+        };
+        let err = sources
+            .template_text("lmc-rejection")
+            .expect_err("unreadable");
+        assert!(err.to_string().contains("lmc-rejection.j2"), "{err}");
+    }
+
+    #[test]
+    fn only_shipped_names_are_looked_up() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("custom.j2"), "hello").expect("write");
+        let sources = LetterSources {
+            override_dir: Some(dir.path().to_path_buf()),
+        };
+        assert!(matches!(
+            sources.template_text("custom"),
+            Err(LetterError::UnknownTemplate { .. })
+        ));
+    }
+}

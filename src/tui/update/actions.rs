@@ -1,0 +1,131 @@
+//! What staff do to tasks from the keyboard: mark, reject in one key, reassign, unassign,
+//! complete, note, undo. Each becomes one request to the worker, which makes it one store
+//! operation; the answer comes back as a toast naming the undo key.
+
+use super::super::keymap::Action;
+use super::super::letter_pane::LetterPaneState;
+use super::super::msg::{Acted, Change, Effect, Request};
+use super::super::picker::{PickerEntry, PickerState};
+use super::super::state::{AppState, InputLine, InputPurpose, LetterModal, Modal, Toast};
+use super::{Env, navigate};
+use crate::domain::letter::TASK_LETTERS;
+use crate::domain::staff::{group_presence_on, presence_on};
+use crate::store::Target;
+
+pub(super) fn mark(state: &mut AppState, action: Action) -> Vec<Effect> {
+    if action == Action::ClearMarks {
+        state.marked.clear();
+        return Vec::new();
+    }
+    let Some(task) = state.window.selected_task() else { return Vec::new() };
+    if state.marked.remove(&task.id).is_none() {
+        state.marked.insert(task.id, task.row_version);
+    }
+    // Like a mail client: marking moves on, so Space Space Space marks a run of tasks.
+    navigate::move_to(state, state.window.selected + 1)
+}
+
+pub(super) fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect> {
+    if state.acting {
+        state.toast = Some(Toast { text: "Still saving the last action…".into(), is_error: false });
+        return Vec::new();
+    }
+    if action == Action::Undo {
+        return send(state, Change::Undo, Vec::new());
+    }
+    let targets = state.targets();
+    if targets.is_empty() {
+        state.toast = Some(Toast { text: "No task selected".into(), is_error: false });
+        return Vec::new();
+    }
+    match action {
+        Action::Reject => {
+            send(state, Change::Reject { template: TASK_LETTERS[0].to_owned(), edited: None }, targets)
+        }
+        Action::Unassign => send(state, Change::Unassign, targets),
+        Action::Complete => send(state, Change::Complete, targets),
+        Action::Note => {
+            state.modal = Some(Modal::Input(InputLine {
+                purpose: InputPurpose::Note { targets },
+                text: String::new(),
+            }));
+            Vec::new()
+        }
+        Action::Assign => {
+            let picker = PickerState::new(picker_entries(state, env), targets.len());
+            state.modal = Some(Modal::Picker { picker, targets });
+            Vec::new()
+        }
+        Action::Letter => open_letter(state, targets),
+        _ => Vec::new(),
+    }
+}
+
+/// Staff then groups, each with whether they are in today, for the reassign picker.
+fn picker_entries(state: &AppState, env: &Env) -> Vec<PickerEntry> {
+    let today = state.now.with_timezone(&chrono_tz::Europe::London).date_naive();
+    let people = env.staff.iter().map(|s| PickerEntry {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        detail: s.role.clone().unwrap_or_default(),
+        is_group: false,
+        presence: presence_on(&s.id, today, &state.absences),
+    });
+    let groups = env.groups.iter().map(|g| PickerEntry {
+        id: g.id.clone(),
+        name: g.name.clone(),
+        detail: format!("group: {} members", g.members.len()),
+        is_group: true,
+        presence: group_presence_on(g, today, &state.absences),
+    });
+    people.chain(groups).collect()
+}
+
+fn open_letter(state: &mut AppState, targets: Vec<Target>) -> Vec<Effect> {
+    let Some(task) = state.window.selected_task() else { return Vec::new() };
+    let task_id = task.id;
+    let recipient = match &task.sender_team {
+        Some(team) => format!("{} — {team}", task.provider_name),
+        None => task.provider_name.clone(),
+    };
+    let templates: Vec<String> = TASK_LETTERS.iter().map(|s| (*s).to_owned()).collect();
+    let first = templates[0].clone();
+    let pane = LetterPaneState::new(templates, 0, Ok("Rendering…".into()), targets.len(), recipient);
+    state.modal = Some(Modal::Letter(LetterModal { pane, targets, task_id, rendered: None }));
+    vec![Effect::Request(Request::RenderLetter { task_id, template: first, now: state.now })]
+}
+
+/// Sends a change to the worker; the answer arrives as `Reply::Acted`.
+pub(super) fn send(state: &mut AppState, change: Change, targets: Vec<Target>) -> Vec<Effect> {
+    state.acting = true;
+    vec![Effect::Request(Request::Act { change, targets, now: state.now })]
+}
+
+pub(super) fn acted(state: &mut AppState, result: Result<Acted, String>, env: &Env) -> Vec<Effect> {
+    state.acting = false;
+    state.detail = None;
+    let mut effects = Vec::new();
+    match result {
+        Ok(acted) => {
+            let undo = env.keymap.hint(Action::Undo);
+            let noun = if acted.tasks == 1 { "task" } else { "tasks" };
+            let mut text = format!("{} {} {noun}", acted.change.done(), acted.tasks);
+            match &acted.change {
+                Change::Reject { template, .. } => {
+                    text.push_str(&format!(" with {template}: letter stored, copied and queued"));
+                    effects.push(Effect::Copy(acted.letters.join("\n\n----------\n\n")));
+                }
+                Change::Assign { owner, .. } => text.push_str(&format!(" to {owner}")),
+                _ => {}
+            }
+            if acted.change != Change::Undo {
+                text.push_str(&format!(" · {undo} to undo"));
+                state.marked.clear();
+            }
+            state.toast = Some(Toast { text, is_error: false });
+        }
+        Err(message) => state.toast = Some(Toast { text: message, is_error: true }),
+    }
+    effects.extend(navigate::refresh_in_place(state));
+    effects
+}

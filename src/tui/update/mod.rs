@@ -1,0 +1,128 @@
+//! The pure heart of the TUI: `update(state, msg, env)` changes the state and returns the
+//! effects the loop must carry out. It never touches the database, the terminal or the clock, so
+//! every flow is testable with plain values. Keys go to the top modal first, then to the keymap.
+
+mod actions;
+mod modals;
+mod navigate;
+
+use super::keymap::{Action, Keymap};
+use super::msg::{Effect, Msg, PageAt, Reply, Request};
+use super::state::{AppState, Modal, Toast};
+use crate::domain::{Group, Staff};
+
+/// What `update` reads but never changes: the practice's keys and people.
+pub struct Env<'a> {
+    pub keymap: &'a Keymap,
+    pub staff: &'a [Staff],
+    pub groups: &'a [Group],
+}
+
+/// The effects to run when the TUI opens: the first page, the header counts, who is away.
+pub fn start(state: &mut AppState, env: &Env) -> Vec<Effect> {
+    if !env.keymap.notices.is_empty() {
+        state.toast = Some(Toast { text: format!("Keys: {}", env.keymap.notices.join("; ")), is_error: true });
+    }
+    vec![
+        navigate::page_request(state, PageAt::First),
+        Effect::Request(Request::Counts { now: state.now }),
+        Effect::Request(Request::Absences),
+    ]
+}
+
+pub fn update(state: &mut AppState, msg: Msg, env: &Env) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => {
+            if state.modal.is_some() {
+                return modals::key(state, key);
+            }
+            // A toast is read by the time the next key is pressed.
+            state.toast = None;
+            match env.keymap.action(&key) {
+                Some(action) => act(state, action, env),
+                None => Vec::new(),
+            }
+        }
+        Msg::Resize(_, rows) => {
+            state.table_rows = super::ui::table_rows_for_height(rows);
+            state.window.keep_cursor_visible(u64::from(state.table_rows));
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            state.now = now;
+            vec![Effect::Request(Request::Counts { now })]
+        }
+        Msg::Reply(reply) => on_reply(state, reply, env),
+    }
+}
+
+fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect> {
+    match action {
+        Action::Quit => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        Action::Help => {
+            state.modal = Some(Modal::Help { scroll: 0 });
+            Vec::new()
+        }
+        Action::Down
+        | Action::Up
+        | Action::PageDown
+        | Action::PageUp
+        | Action::Top
+        | Action::Bottom
+        | Action::Reload => navigate::act(state, action),
+        Action::Search
+        | Action::FilterStatus
+        | Action::FilterProvider
+        | Action::FilterOwner
+        | Action::ClearFilters => navigate::filter(state, action),
+        Action::Mark | Action::ClearMarks => actions::mark(state, action),
+        Action::Reject
+        | Action::Letter
+        | Action::Assign
+        | Action::Unassign
+        | Action::Complete
+        | Action::Note
+        | Action::Undo => actions::act(state, action, env),
+    }
+}
+
+fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
+    match reply {
+        Reply::Page { id, at, rows, total } => {
+            if state.page_request != Some(id) {
+                return Vec::new();
+            }
+            state.page_request = None;
+            navigate::place_page(state, at, rows, total);
+            navigate::detail_request(state).into_iter().collect()
+        }
+        Reply::Detail { id, detail } => {
+            if state.detail_request == Some(id) {
+                state.detail_request = None;
+                state.detail = Some(detail);
+            }
+            Vec::new()
+        }
+        Reply::Counts(counts) => {
+            state.counts = counts;
+            Vec::new()
+        }
+        Reply::Absences(absences) => {
+            state.absences = absences;
+            Vec::new()
+        }
+        Reply::Acted(result) => actions::acted(state, result, env),
+        Reply::Rendered { task_id, template, result } => {
+            modals::rendered(state, task_id, &template, result);
+            Vec::new()
+        }
+        Reply::Failed { what, message } => {
+            state.page_request = None;
+            state.toast = Some(Toast { text: format!("Could not load {what}: {message}"), is_error: true });
+            Vec::new()
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! Moving through the list and narrowing it: the cursor, the window of loaded rows around it,
+//! search and filters. The mirror may hold millions of tasks; only a window is ever loaded.
+
+use super::super::keymap::Action;
+use super::super::msg::{Effect, PageAt, Request};
+use super::super::state::{AppState, InputLine, InputPurpose, Modal, TaskWindow, Toast, PAGE_ROWS, PREFETCH_MARGIN, WINDOW_MAX};
+use crate::domain::Task;
+use crate::store::PageKey;
+
+pub(super) fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let page = u64::from(state.table_rows.max(1));
+    let w = &state.window;
+    match action {
+        Action::Down => move_to(state, w.selected.saturating_add(1)),
+        Action::Up => move_to(state, w.selected.saturating_sub(1)),
+        Action::PageDown => move_to(state, w.selected.saturating_add(page)),
+        Action::PageUp => move_to(state, w.selected.saturating_sub(page)),
+        Action::Top => {
+            if w.offset == 0 {
+                move_to(state, 0)
+            } else {
+                state.window.selected = 0;
+                vec![page_request(state, PageAt::First)]
+            }
+        }
+        Action::Bottom => {
+            let last = w.total.saturating_sub(1);
+            if w.end() >= w.total {
+                move_to(state, last)
+            } else {
+                state.window.selected = last;
+                vec![page_request(state, PageAt::Last)]
+            }
+        }
+        _ => reload(state),
+    }
+}
+
+/// Reloads from the top with the current filter (after a filter change, or `R`).
+pub(super) fn reload(state: &mut AppState) -> Vec<Effect> {
+    state.window.selected = 0;
+    state.window.top = 0;
+    vec![page_request(state, PageAt::First), Effect::Request(Request::Counts { now: state.now })]
+}
+
+/// Reloads the rows on screen in place after an action, keeping the cursor's position: the
+/// task just acted on usually leaves the view, and the next one slides under the cursor.
+pub(super) fn refresh_in_place(state: &mut AppState) -> Vec<Effect> {
+    // At the head of the list, reload from the very start: an undone task reappears above the
+    // first row shown, where the reader expects it.
+    let from = (state.window.offset > 0)
+        .then(|| state.window.rows.first())
+        .flatten()
+        .map(|t| PageKey { received_at: t.received_at, id: t.id - 1 });
+    let at = from.map_or(PageAt::First, PageAt::From);
+    vec![page_request(state, at), Effect::Request(Request::Counts { now: state.now })]
+}
+
+pub(super) fn filter(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let selected = state.window.selected_task().cloned();
+    match action {
+        Action::Search => {
+            let text = state.filter.search.clone().unwrap_or_default();
+            state.modal = Some(Modal::Input(InputLine { purpose: InputPurpose::Search, text }));
+            return Vec::new();
+        }
+        Action::FilterStatus => {
+            state.status_view = state.status_view.next();
+            state.filter.statuses = state.status_view.statuses();
+        }
+        Action::FilterProvider => {
+            state.filter.provider = match (&state.filter.provider, selected) {
+                (Some(_), _) => None,
+                (None, Some(t)) => Some(t.provider_ods),
+                (None, None) => return Vec::new(),
+            };
+        }
+        Action::FilterOwner => {
+            state.filter.owner = match (&state.filter.owner, selected) {
+                (Some(_), _) => None,
+                (None, Some(t)) if t.owner.is_some() => t.owner,
+                (None, _) => {
+                    state.toast = Some(Toast {
+                        text: "This task has no owner: pick an assigned task to filter by its owner".into(),
+                        is_error: false,
+                    });
+                    return Vec::new();
+                }
+            };
+        }
+        _ => {
+            state.filter.search = None;
+            state.filter.provider = None;
+            state.filter.owner = None;
+        }
+    }
+    reload(state)
+}
+
+/// Applies the search typed in the input line.
+pub(super) fn search(state: &mut AppState, text: &str) -> Vec<Effect> {
+    let text = text.trim();
+    state.filter.search = (!text.is_empty()).then(|| text.to_owned());
+    reload(state)
+}
+
+/// Moves the cursor inside what is loaded (never past it while a page is on its way), and asks
+/// for the next page before the cursor reaches the window's edge.
+pub(super) fn move_to(state: &mut AppState, target: u64) -> Vec<Effect> {
+    let w = &mut state.window;
+    if w.rows.is_empty() {
+        return Vec::new();
+    }
+    let last_loaded = w.end() - 1;
+    let target = target.clamp(w.offset, last_loaded).min(w.total.saturating_sub(1));
+    let before = w.selected;
+    w.selected = target;
+    w.keep_cursor_visible(u64::from(state.table_rows));
+    let mut effects = Vec::new();
+    if state.page_request.is_none()
+        && let Some(at) = prefetch_at(&state.window)
+    {
+        effects.push(page_request(state, at));
+    }
+    if state.window.selected != before || state.detail.is_none() {
+        effects.extend(detail_request(state));
+    }
+    effects
+}
+
+/// The page to fetch when the cursor is within `PREFETCH_MARGIN` of a loaded edge that is not
+/// the end of the list.
+fn prefetch_at(w: &TaskWindow) -> Option<PageAt> {
+    let margin = PREFETCH_MARGIN as u64;
+    if w.end() < w.total && w.end() - w.selected <= margin {
+        w.rows.last().map(|t| PageAt::After(PageKey::of(t)))
+    } else if w.offset > 0 && w.selected - w.offset <= margin {
+        w.rows.first().map(|t| PageAt::Before(PageKey::of(t)))
+    } else {
+        None
+    }
+}
+
+pub(super) fn page_request(state: &mut AppState, at: PageAt) -> Effect {
+    let id = state.take_request_id();
+    state.page_request = Some(id);
+    Effect::Request(Request::Page { id, filter: state.filter.clone(), at, limit: PAGE_ROWS })
+}
+
+pub(super) fn detail_request(state: &mut AppState) -> Option<Effect> {
+    let task_id = state.window.selected_task()?.id;
+    if state.detail.as_ref().is_some_and(|d| d.task_id == task_id) {
+        return None;
+    }
+    let id = state.take_request_id();
+    state.detail_request = Some(id);
+    Some(Effect::Request(Request::Detail { id, task_id }))
+}
+
+/// Puts a fetched page into the window and trims the far side so memory stays flat.
+pub(super) fn place_page(state: &mut AppState, at: PageAt, rows: Vec<Task>, total: u64) {
+    let w = &mut state.window;
+    w.total = total;
+    match at {
+        PageAt::First => {
+            w.rows = rows;
+            w.offset = 0;
+        }
+        PageAt::Last => {
+            w.offset = total.saturating_sub(rows.len() as u64);
+            w.rows = rows;
+        }
+        PageAt::From(_) => {
+            w.rows = rows;
+            // Rows before the window may have left the view too; never claim more rows
+            // before the window than the list now holds.
+            w.offset = w.offset.min(total.saturating_sub(w.rows.len() as u64));
+        }
+        PageAt::After(_) => {
+            w.rows.extend(rows);
+            if w.rows.len() > WINDOW_MAX {
+                let drop = w.rows.len() - WINDOW_MAX;
+                w.rows.drain(..drop);
+                w.offset += drop as u64;
+            }
+        }
+        PageAt::Before(_) => {
+            let added = rows.len() as u64;
+            w.rows.splice(0..0, rows);
+            w.offset = w.offset.saturating_sub(added);
+            w.rows.truncate(WINDOW_MAX);
+        }
+    }
+    let last = w.end().saturating_sub(1);
+    w.selected = w.selected.clamp(w.offset, last.max(w.offset));
+    w.keep_cursor_visible(u64::from(state.table_rows));
+    if w.rows.is_empty() {
+        w.selected = 0;
+        w.top = 0;
+        state.detail = None;
+    } else if state.detail.as_ref().is_some_and(|d| Some(d.task_id) != w.selected_task().map(|t| t.id)) {
+        state.detail = None;
+    }
+}

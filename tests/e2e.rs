@@ -1,0 +1,145 @@
+//! End to end: the real binary in a pseudo-terminal on a demo mirror.
+
+mod support;
+
+use std::time::Duration;
+
+use support::pty::Screen;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+#[test]
+fn the_demo_opens_on_the_inbox_moves_and_quits_leaving_the_terminal_usable() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let config = dir.path().join("config");
+    let env = [("XDG_DATA_HOME", data.as_path()), ("XDG_CONFIG_HOME", config.as_path()), ("HOME", dir.path())];
+    let mut screen = Screen::start(&["--demo", "--now", "2026-11-20T12:00:00Z"], &env, 100, 30);
+    screen.wait_for("unactioned", WAIT);
+    screen.wait_for(" of ", WAIT);
+    screen.wait_for("NHS 999", WAIT);
+    assert!(screen.contents().contains("Riverside Medical Practice"));
+    screen.send("G");
+    screen.wait_for("Inbox: unactioned, oldest first", WAIT);
+    screen.send("q");
+    assert!(screen.wait_exit(WAIT), "taskgate exits 0 on q");
+    assert!(screen.terminal_restored(), "the alternate screen was left and the cursor shown");
+    assert!(data.join("taskgate/demo/mirror.sqlite").exists());
+}
+
+#[test]
+fn a_tiny_terminal_gets_a_plain_request_to_enlarge_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let env = [("XDG_DATA_HOME", data.as_path()), ("HOME", dir.path())];
+    let mut screen = Screen::start(&["--demo"], &env, 60, 15);
+    screen.wait_for("enlarge the window", WAIT);
+    screen.send("q");
+    assert!(screen.wait_exit(WAIT));
+    assert!(screen.terminal_restored());
+}
+
+/// The oldest unactioned task: the one the inbox selects first.
+fn oldest_new_task(db: &std::path::Path) -> i64 {
+    let conn = rusqlite::Connection::open(db).expect("open mirror");
+    conn.query_row(
+        "SELECT id FROM tasks WHERE status = 'new' ORDER BY received_at, id LIMIT 1",
+        [],
+        |r| r.get(0),
+    )
+    .expect("a new task")
+}
+
+fn task_state(db: &std::path::Path, id: i64) -> (String, Option<String>, i64, Vec<String>) {
+    let conn = rusqlite::Connection::open(db).expect("open mirror");
+    let (status, owner) = conn
+        .query_row("SELECT status, owner FROM tasks WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("task");
+    let letters: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM letters WHERE task_id = ?1 AND withdrawn_by_action IS NULL \
+             AND body LIKE '%Your Task has not been acted on or actioned.%'",
+            [id],
+            |r| r.get(0),
+        )
+        .expect("letters");
+    let mut stmt = conn.prepare("SELECT action FROM audit_log WHERE task_id = ?1 ORDER BY id").expect("query");
+    let actions = stmt.query_map([id], |r| r.get(0)).expect("rows").map(|r| r.expect("action")).collect();
+    (status, owner, letters, actions)
+}
+
+#[test]
+fn a_receptionist_rejects_undoes_reassigns_and_searches_from_the_keyboard() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let config = dir.path().join("config");
+    let env = [("XDG_DATA_HOME", data.as_path()), ("XDG_CONFIG_HOME", config.as_path()), ("HOME", dir.path())];
+    let db = data.join("taskgate/demo/mirror.sqlite");
+    let mut screen = Screen::start(&["--demo", "--now", "2026-11-20T12:00:00Z"], &env, 120, 40);
+    screen.wait_for("1 of ", WAIT);
+    screen.wait_for("NHS 999", WAIT);
+    let first = oldest_new_task(&db);
+
+    // One key rejects with the LMC letter, stored with the task and audited.
+    screen.send("r");
+    screen.wait_for("Rejected 1 task", WAIT);
+    let (status, _, letters, actions) = task_state(&db, first);
+    assert_eq!(status, "rejected");
+    assert_eq!(letters, 1, "the LMC letter is stored with the task");
+    assert_eq!(actions.last().map(String::as_str), Some("reject"));
+    assert!(screen.contents().contains("u to undo"));
+
+    // Undo puts it back, as its own audit event.
+    screen.send("u");
+    screen.wait_for("Undid", WAIT);
+    let (status, _, letters, actions) = task_state(&db, first);
+    assert_eq!(status, "new");
+    assert_eq!(letters, 0, "the undone letter is withdrawn");
+    assert_eq!(actions.last().map(String::as_str), Some("undo"));
+
+    // Reassign through the picker, once the undone task is back under the cursor.
+    let conn = rusqlite::Connection::open(&db).expect("open mirror");
+    let name: String =
+        conn.query_row("SELECT patient_name FROM tasks WHERE id = ?1", [first], |r| r.get(0)).expect("name");
+    screen.wait_for(&format!("Patient   {name}"), WAIT);
+    screen.send("a");
+    screen.wait_for("Reassign", WAIT);
+    screen.send("chris");
+    screen.wait_for("Chris Jones", WAIT);
+    screen.send("\r");
+    screen.wait_for("Assigned 1 task to cjones", WAIT);
+    let (status, owner, _, actions) = task_state(&db, first);
+    assert_eq!((status.as_str(), owner.as_deref()), ("assigned", Some("cjones")));
+    assert_eq!(actions.last().map(String::as_str), Some("assign"));
+
+    // Full-text search narrows the list.
+    screen.send("/");
+    screen.wait_for("Search:", WAIT);
+    screen.send("fit note\r");
+    // In the demo vocabulary only subjects say "fit", so once the search has been answered
+    // every unactioned row shown mentions a fit note, and there are far fewer of them.
+    let fit_rows = |screen: &str| -> Vec<String> {
+        // Table rows only: the detail pane's "Received … · new" line is not a row.
+        screen
+            .lines()
+            .filter(|l| l.contains(" new ") && !l.contains("Received"))
+            .map(str::to_lowercase)
+            .collect()
+    };
+    screen.wait_until("only fit-note tasks are listed", WAIT, |s| {
+        let rows = fit_rows(s);
+        s.contains("matching \"fit note\"") && !rows.is_empty() && rows.iter().all(|l| l.contains("fit note"))
+    });
+    let shown = screen.contents();
+    let total: usize = shown
+        .split(" of ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("the title counts the matches");
+    assert!((1..30).contains(&total), "{total} matches:\n{shown}");
+
+    screen.send("q");
+    assert!(screen.wait_exit(WAIT));
+    assert!(screen.terminal_restored());
+}
