@@ -214,3 +214,113 @@ fn a_small_window_asks_to_be_enlarged_and_no_size_panics() {
         render(&state, w, h);
     }
 }
+
+fn staff() -> Vec<taskgate::domain::Staff> {
+    taskgate::config::Config::example().staff
+}
+
+fn update_with_staff(state: &mut AppState, msg: Msg, staff: &[taskgate::domain::Staff]) -> Vec<Effect> {
+    let env = Env { keymap: keymap(), staff, groups: &[] };
+    taskgate::tui::update::update(state, msg, &env)
+}
+
+fn special(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn acts(effects: &[Effect]) -> Vec<(&Change, &Vec<Target>)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Request(Request::Act { change, targets, .. }) => Some((change, targets)),
+            _ => None,
+        })
+        .collect()
+}
+
+use taskgate::store::Target;
+use taskgate::tui::msg::{Acted, Change};
+
+#[test]
+fn marking_two_tasks_and_pressing_r_rejects_both_in_one_action() {
+    let mut state = loaded((1..=5).map(|i| task(i, 1, Priority::Routine, "r")).collect(), 5);
+    update(&mut state, key(' '));
+    update(&mut state, key(' '));
+    assert_eq!(state.marked.len(), 2, "Space marks and moves on");
+    let effects = update(&mut state, key('r'));
+    let acts = acts(&effects);
+    assert_eq!(acts.len(), 1);
+    let (change, targets) = acts[0];
+    assert_eq!(*change, Change::Reject { template: "lmc-rejection".into(), edited: None });
+    assert_eq!(targets.iter().map(|t| t.id).collect::<Vec<_>>(), vec![1, 2]);
+
+    // The answer: a toast naming the undo key, the letters to the clipboard, marks cleared.
+    let done = Acted { change: change.clone(), tasks: 2, letters: vec!["Dear Colleague".into(); 2] };
+    let effects = update(&mut state, Msg::Reply(Reply::Acted(Ok(done))));
+    let toast = state.toast.as_ref().expect("a toast");
+    assert!(toast.text.contains("Rejected 2 tasks") && toast.text.contains("u to undo"), "{}", toast.text);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Copy(t) if t.contains("Dear Colleague"))));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Request(Request::Page { .. }))));
+    assert!(state.marked.is_empty());
+}
+
+#[test]
+fn a_refused_action_says_why_and_keeps_the_marks() {
+    let mut state = loaded((1..=3).map(|i| task(i, 1, Priority::Routine, "r")).collect(), 3);
+    update(&mut state, key(' '));
+    update(&mut state, key('r'));
+    let why = "Task 1: the letter needs `urgent_route`, which comes from policy.urgent_route".to_owned();
+    update(&mut state, Msg::Reply(Reply::Acted(Err(why.clone()))));
+    let toast = state.toast.as_ref().expect("a toast");
+    assert!(toast.is_error);
+    assert_eq!(toast.text, why);
+    assert_eq!(state.marked.len(), 1);
+}
+
+#[test]
+fn undo_and_status_filters_and_search_come_from_keys() {
+    let mut state = loaded((1..=3).map(|i| task(i, 1, Priority::Routine, "r")).collect(), 3);
+    let effects = update(&mut state, key('u'));
+    assert!(matches!(acts(&effects).as_slice(), [(Change::Undo, _)]));
+    update(&mut state, Msg::Reply(Reply::Acted(Ok(Acted { change: Change::Undo, tasks: 1, letters: vec![] }))));
+
+    let effects = update(&mut state, key('s'));
+    assert_eq!(state.filter.statuses, vec![Status::Assigned]);
+    assert!(matches!(page_id(&effects), (_, PageAt::First)));
+
+    update(&mut state, key('/'));
+    for c in "fit note".chars() {
+        update(&mut state, key(c));
+    }
+    let effects = update(&mut state, special(KeyCode::Enter));
+    assert_eq!(state.filter.search.as_deref(), Some("fit note"));
+    assert!(matches!(page_id(&effects), (_, PageAt::First)));
+    assert!(state.modal.is_none());
+}
+
+#[test]
+fn reassigning_goes_through_the_picker_to_one_assign_action() {
+    let staff = staff();
+    let mut state = loaded((1..=3).map(|i| task(i, 1, Priority::Routine, "r")).collect(), 3);
+    update_with_staff(&mut state, key('a'), &staff);
+    assert!(state.modal.is_some(), "the picker opens");
+    for c in "chris".chars() {
+        update_with_staff(&mut state, key(c), &staff);
+    }
+    let effects = update_with_staff(&mut state, special(KeyCode::Enter), &staff);
+    match acts(&effects).as_slice() {
+        [(Change::Assign { owner, note: None }, targets)] => {
+            assert_eq!(owner, "cjones");
+            assert_eq!(targets.iter().map(|t| t.id).collect::<Vec<_>>(), vec![1]);
+        }
+        other => panic!("expected one assign, got {other:?}"),
+    }
+}
+
+#[test]
+fn help_lists_every_action_with_its_keys() {
+    let mut state = triage_state();
+    update(&mut state, key('?'));
+    let terminal = render(&state, 100, 32);
+    insta::assert_snapshot!(terminal.backend());
+}

@@ -24,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, scroll: u16) {
         })
         .collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Keys can be changed in [keys] of the config.  j/k scroll · any other key closes", theme::dim()));
+    lines.push(Line::styled("j/k scroll · any other key closes · change keys in [keys] of the config", theme::dim()));
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
