@@ -61,8 +61,9 @@ pub struct LetterPaneState {
     recipient: String,
     mode: LetterMode,
     /// Created from the rendering on the first `e`, then kept until the template changes, so an
-    /// edit survives going back to the preview to read it through.
-    editor: Option<TextArea<'static>>,
+    /// edit survives going back to the preview to read it through. Boxed: the editor is large
+    /// and the pane lives inline in the app's modal enum.
+    editor: Option<Box<TextArea<'static>>>,
     /// The edited text, kept in step with the editor so the preview can borrow it.
     edited: Option<String>,
     /// First preview line shown.
@@ -194,7 +195,7 @@ impl LetterPaneState {
 
     /// The editor, while it holds the text (drawn in edit mode).
     pub fn editor(&self) -> Option<&TextArea<'static>> {
-        self.editor.as_ref()
+        self.editor.as_deref()
     }
 
     /// The first preview line on screen.
@@ -276,7 +277,7 @@ impl LetterPaneState {
             let Some(text) = self.usable_text() else {
                 return;
             };
-            self.editor = Some(editor_for(text));
+            self.editor = Some(Box::new(editor_for(text)));
         }
         self.mode = LetterMode::Edit;
     }

@@ -30,7 +30,8 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &LetterPaneState) {
     let block = Block::new()
         .borders(Borders::ALL)
         .title(title)
-        .title_style(theme::column_title());
+        .title_style(theme::column_title())
+        .padding(Padding::horizontal(1));
     let inner = block.inner(modal);
     frame.render_widget(block, modal);
     if inner.is_empty() {
@@ -51,7 +52,10 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &LetterPaneState) {
 
     let tabs = Tabs::new(pane.templates().iter().map(String::as_str))
         .select(pane.selected())
-        .highlight_style(theme::selected());
+        .highlight_style(theme::selected())
+        // Flush with the lines below rather than indented by the default padding.
+        .padding("", "")
+        .divider(" │ ");
     frame.render_widget(tabs, tabs_area);
     frame.render_widget(Paragraph::new(header(pane)), header_area);
     draw_body(frame, body_area, pane);
@@ -84,11 +88,10 @@ fn header(pane: &LetterPaneState) -> Line<'_> {
 }
 
 fn draw_body(frame: &mut Frame, area: Rect, pane: &LetterPaneState) {
-    // A rule between the address lines and the letter, and a column of air either side.
+    // A rule between the address lines and the letter.
     let block = Block::new()
         .borders(Borders::TOP)
-        .border_style(theme::dim())
-        .padding(Padding::horizontal(1));
+        .border_style(theme::dim());
     let inner = block.inner(area);
     if pane.mode() == LetterMode::Edit
         && let Some(editor) = pane.editor()
@@ -118,22 +121,33 @@ fn draw_body(frame: &mut Frame, area: Rect, pane: &LetterPaneState) {
         }
     };
     let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
-    pane.record_viewport(total, inner.height);
+    frame.render_widget(block, area);
+    // A letter longer than the pane gets a last row saying where the reader is, taken from
+    // the letter's own height.
+    let overflows = total > inner.height;
+    let [text_area, position_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(u16::from(overflows))])
+            .areas(inner);
+    pane.record_viewport(total, text_area.height);
     let scroll = pane.scroll();
-    let block = if total > inner.height {
-        let last = total.min(scroll.saturating_add(inner.height));
-        let position = format!(" lines {}–{last} of {total} ", scroll + 1);
-        block.title_bottom(Line::styled(position, theme::dim()).right_aligned())
-    } else {
-        block
-    };
-    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), text_area);
+    if overflows {
+        let last = total.min(scroll.saturating_add(text_area.height));
+        let position = format!("lines {}–{last} of {total}", scroll + 1);
+        frame.render_widget(
+            Paragraph::new(Line::styled(position, theme::dim()).right_aligned()),
+            position_area,
+        );
+    }
 }
 
 /// The keys for the mode the pane is in, drawn like the picker's: key in the label colour,
 /// then what it does.
 fn hint(pane: &LetterPaneState) -> Line<'static> {
+    let has_letter = matches!(pane.body(), LetterBody::Text(_));
     let keys: &[(&str, &str)] = match pane.mode() {
+        // Nothing to scroll, edit, copy or send: only the ways out are offered.
+        LetterMode::Preview if !has_letter => &[("←/→", "template"), ("Esc", "close")],
         LetterMode::Preview if pane.is_edited() => &[
             ("←/→", "template (discards your edit)"),
             ("j/k", "scroll"),
@@ -150,12 +164,7 @@ fn hint(pane: &LetterPaneState) -> Line<'static> {
             ("r", "reject with this letter"),
             ("Esc", "close"),
         ],
-        LetterMode::Edit => &[
-            ("Esc/Ctrl-s", "done editing"),
-            ("Ctrl-u", "undo"),
-            ("Ctrl-r", "redo"),
-            ("←/→ in the preview", "switches template and discards edits"),
-        ],
+        LetterMode::Edit => &[("Esc/Ctrl-s", "done editing"), ("Ctrl-u", "undo")],
     };
     let mut spans = Vec::new();
     for (i, (key, what)) in keys.iter().enumerate() {
@@ -164,6 +173,14 @@ fn hint(pane: &LetterPaneState) -> Line<'static> {
         }
         spans.push(Span::styled(*key, theme::label()));
         spans.push(Span::raw(format!(" {what}")));
+    }
+    if pane.mode() == LetterMode::Edit {
+        // Said here, before the user leaves the editor, because ←/→ in the preview is where
+        // the edit would be lost.
+        spans.push(Span::styled(
+            " · switching template discards edits",
+            theme::dim(),
+        ));
     }
     Line::from(spans)
 }

@@ -90,7 +90,7 @@ fn open_letter(state: &mut AppState, targets: Vec<Target>) -> Vec<Effect> {
     };
     let templates: Vec<String> = TASK_LETTERS.iter().map(|s| (*s).to_owned()).collect();
     let first = templates[0].clone();
-    let pane = LetterPaneState::new(templates, 0, Ok("Rendering…".into()), targets.len(), recipient);
+    let pane = LetterPaneState::waiting_for_render(templates, 0, targets.len(), recipient);
     state.modal = Some(Modal::Letter(LetterModal { pane, targets, task_id, rendered: None }));
     vec![Effect::Request(Request::RenderLetter { task_id, template: first, now: state.now })]
 }
