@@ -14,7 +14,7 @@ use directories::ProjectDirs;
 use crate::config::{Category, Config};
 use crate::domain::calendar::PRACTICE_TIME_ZONE;
 use crate::domain::letter::{
-    LetterContext, LetterError, render, resolve_template, shipped_template,
+    LetterContext, LetterError, TASK_LETTERS, render, resolve_template, shipped_template,
 };
 use crate::domain::{Staff, Task};
 
@@ -106,8 +106,9 @@ pub fn letter_context(
     }
 }
 
-/// The letter `template_name` for `task`, rendered strictly: an unknown template, an unreadable
-/// override or a variable without a value is an error naming what to fix.
+/// The letter `template_name` for `task`, rendered strictly: a name that is not one of the
+/// [`TASK_LETTERS`], an unreadable override or a variable without a value is an error naming
+/// what to fix.
 pub fn render_task_letter(
     config: &Config,
     task: &Task,
@@ -116,6 +117,14 @@ pub fn render_task_letter(
     template_name: &str,
     sources: &LetterSources,
 ) -> Result<String, LetterError> {
+    // The escalation letters are about a provider, not a task: offered here they would only
+    // fail later with a confusing "needs rejected_tasks", so the task letters alone are named.
+    if !TASK_LETTERS.contains(&template_name) {
+        return Err(LetterError::UnknownTemplate {
+            name: template_name.to_owned(),
+            known: TASK_LETTERS.iter().map(|n| (*n).to_owned()).collect(),
+        });
+    }
     let text = sources.template_text(template_name)?;
     let ctx = letter_context(config, task, acting, now, template_name);
     render(template_name, &text, &ctx)
@@ -342,6 +351,25 @@ mod tests {
             .template_text("lmc-rejection")
             .expect_err("unreadable");
         assert!(err.to_string().contains("lmc-rejection.j2"), "{err}");
+    }
+
+    #[test]
+    fn a_provider_letter_is_not_offered_for_a_task() {
+        let err = render_task_letter(
+            &Config::example(),
+            &task("s", "b", None),
+            &staff(),
+            now(),
+            "escalation-reminder",
+            &shipped_only(),
+        )
+        .expect_err("escalation letters are about providers");
+        let text = err.to_string();
+        assert!(
+            text.contains("lmc-rejection, immediate-action, provider-responsibility"),
+            "{text}"
+        );
+        assert!(!text.contains("escalation-lmc"), "{text}");
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, args: &LetterArgs) -> Result<()> {
     )
     .wrap_err_with(|| {
         format!(
-            "cannot write the {} letter for task {}",
+            "cannot write the letter `{}` for task {}",
             args.template, task.id
         )
     })?;

@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, args: &RejectArgs) -> Result<()> {
         let body = render_task_letter(&ctx.config, &task, &acting, now, &args.template, &sources)
             .wrap_err_with(|| {
             format!(
-                "cannot write the {} letter for task {id}, so nothing was rejected",
+                "cannot write the letter `{}` for task {id}, so nothing was rejected",
                 args.template
             )
         })?;

@@ -68,11 +68,15 @@ pub fn run(ctx: &Context, id: i64, format: ShowFormat) -> Result<()> {
             let dob = p.birth_date.map(|d| d.format("%d %b %Y").to_string()).unwrap_or_default();
             writeln!(s, "Patient:   {}  NHS {nhs}  DOB {dob}", p.name)?;
             writeln!(s, "\n{}\n", task.body)?;
+            let withdrawn = |w: Option<i64>| if w.is_some() { " (withdrawn by an undo)" } else { "" };
             for n in &notes {
-                writeln!(s, "Note by {} at {}: {}", n.author, local_stamp(n.at), n.text)?;
+                let w = withdrawn(n.withdrawn_by_action);
+                writeln!(s, "Note by {} at {}{w}: {}", n.author, local_stamp(n.at), n.text)?;
             }
             for l in &letters {
-                writeln!(s, "Letter `{}` by {} at {}:\n{}\n", l.template, l.created_by, local_stamp(l.created_at), l.body)?;
+                let w = withdrawn(l.withdrawn_by_action);
+                let (t, by, at) = (&l.template, &l.created_by, local_stamp(l.created_at));
+                writeln!(s, "Letter `{t}` by {by} at {at}{w}:\n{}\n", l.body)?;
             }
             writeln!(s, "History:")?;
             for e in &history {

@@ -78,7 +78,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
     lines.push(Line::raw(""));
     lines.extend(t.body.lines().map(|l| Line::raw(l.to_owned())));
     if let Some(d) = state.detail.as_ref().filter(|d| d.task_id == t.id) {
-        for n in &d.notes {
+        for n in d.notes.iter().filter(|n| n.withdrawn_by_action.is_none()) {
             lines.push(Line::from(vec![
                 label("Note      "),
                 Span::raw(format!("{} {}: {}", local_stamp(n.at), n.author, n.text)),
