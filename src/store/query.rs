@@ -64,6 +64,27 @@ pub(super) fn match_query(typed: &str) -> Option<String> {
     Some(quoted.join(" "))
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Forward,
+    Backward,
+}
+
+/// Above this many matches a search is "broad": a page is found by walking tasks in triage
+/// order and keeping the matches, instead of sorting every match to find the first few.
+const NARROW_SEARCH_MATCHES: i64 = 2000;
+
+/// How a search term joins the rest of the filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Search {
+    None,
+    /// Few matches: look them up by id and sort them.
+    Narrow(String),
+    /// Many matches: the unary `+` stops `SQLite` driving the query from the match list, so it
+    /// walks an index in triage order and stops at the page's end.
+    Broad(String),
+}
+
 /// A WHERE clause with placeholders only, and the values to bind to them.
 struct Clause {
     sql: String,
@@ -71,7 +92,7 @@ struct Clause {
 }
 
 impl Clause {
-    fn new(f: &TaskFilter) -> Clause {
+    fn new(f: &TaskFilter, search: Search) -> Clause {
         let mut parts: Vec<String> = Vec::new();
         let mut values = Vec::new();
         if !f.statuses.is_empty() {
@@ -91,8 +112,15 @@ impl Clause {
             parts.push("t.owner = ?".to_owned());
             values.push(Value::Text(owner.clone()));
         }
-        if let Some(query) = f.search.as_deref().and_then(match_query) {
-            parts.push("t.id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)".to_owned());
+        let (plus, query) = match search {
+            Search::None => ("", None),
+            Search::Narrow(q) => ("", Some(q)),
+            Search::Broad(q) => ("+", Some(q)),
+        };
+        if let Some(query) = query {
+            parts.push(format!(
+                "{plus}t.id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)"
+            ));
             values.push(Value::Text(query));
         }
         if parts.is_empty() {
@@ -122,11 +150,7 @@ impl Store {
         after: Option<PageKey>,
         limit: usize,
     ) -> Result<Vec<Task>> {
-        let mut clause = Clause::new(f);
-        if let Some(key) = after {
-            clause.and_key(">", key);
-        }
-        self.page(clause, "ASC", limit)
+        self.page(f, after, Direction::Forward, limit)
     }
 
     /// Up to `limit` tasks just before `before` (before the very end when `None`, for `G`),
@@ -137,20 +161,50 @@ impl Store {
         before: Option<PageKey>,
         limit: usize,
     ) -> Result<Vec<Task>> {
-        let mut clause = Clause::new(f);
-        if let Some(key) = before {
-            clause.and_key("<", key);
-        }
-        let mut tasks = self.page(clause, "DESC", limit)?;
+        let mut tasks = self.page(f, before, Direction::Backward, limit)?;
         tasks.reverse();
         Ok(tasks)
     }
 
-    fn page(&self, mut clause: Clause, direction: &str, limit: usize) -> Result<Vec<Task>> {
+    /// One page in `direction`'s order. Several statuses are read one status at a time and
+    /// merged: each read then walks the (status, received) index and stops at `limit`, where a
+    /// single `IN` query would sort every matching task to find the first few.
+    fn page(
+        &self,
+        f: &TaskFilter,
+        key: Option<PageKey>,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<Task>> {
+        if f.statuses.len() > 1 {
+            let mut merged = Vec::new();
+            for status in &f.statuses {
+                let one = TaskFilter {
+                    statuses: vec![*status],
+                    ..f.clone()
+                };
+                merged.extend(self.page(&one, key, direction, limit)?);
+            }
+            merged.sort_by_key(PageKey::of);
+            merged.dedup_by_key(|t| t.id);
+            if direction == Direction::Backward {
+                merged.reverse();
+            }
+            merged.truncate(limit);
+            return Ok(merged);
+        }
+        let mut clause = Clause::new(f, self.search_strategy(f)?);
+        let (op, order) = match direction {
+            Direction::Forward => (">", "ASC"),
+            Direction::Backward => ("<", "DESC"),
+        };
+        if let Some(key) = key {
+            clause.and_key(op, key);
+        }
         clause.values.push(Value::Integer(to_sql_count(limit)));
         let sql = format!(
             "SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE {} \
-             ORDER BY t.received_at {direction}, t.id {direction} LIMIT ?",
+             ORDER BY t.received_at {order}, t.id {order} LIMIT ?",
             clause.sql
         );
         Ok(self
@@ -160,9 +214,35 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Probes how many tasks a search matches, stopping just past the narrow limit.
+    fn search_strategy(&self, f: &TaskFilter) -> Result<Search> {
+        let Some(query) = f.search.as_deref().and_then(match_query) else {
+            return Ok(Search::None);
+        };
+        let matches: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM \
+                 (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ? LIMIT ?)",
+            )?
+            .query_row(rusqlite::params![query, NARROW_SEARCH_MATCHES + 1], |r| {
+                r.get(0)
+            })?;
+        Ok(if matches > NARROW_SEARCH_MATCHES {
+            Search::Broad(query)
+        } else {
+            Search::Narrow(query)
+        })
+    }
+
     /// How many tasks the filter matches (the list's "n of m").
     pub fn count_tasks(&self, f: &TaskFilter) -> Result<u64> {
-        let clause = Clause::new(f);
+        let search = f
+            .search
+            .as_deref()
+            .and_then(match_query)
+            .map_or(Search::None, Search::Narrow);
+        let clause = Clause::new(f, search);
         let sql = format!("SELECT count(*) FROM tasks t WHERE {}", clause.sql);
         let n: i64 = self
             .conn

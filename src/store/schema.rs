@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::{Result, StoreError};
 
 /// Migration `n` (1-based) is `MIGRATIONS[n - 1]`.
-const MIGRATIONS: &[&str] = &[MIGRATION_1];
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
 
 const MIGRATION_1: &str = r"
 CREATE TABLE providers (
@@ -217,6 +217,60 @@ BEGIN
     SELECT id, subject, body, new.name || ' ' || new.ods_code,
            patient_name || ' ' || coalesce(patient_nhs, '')
     FROM tasks WHERE provider_ods = new.ods_code;
+END;
+";
+
+/// Imports index their new tasks for search in one statement at the end of the batch, which is
+/// several times faster than a trigger per row on a large import. While an import holds a row
+/// in `fts_deferred` (inside its own transaction, so no other connection ever sees it), the
+/// triggers leave tasks above `after_id` alone; every other write keeps the index in step.
+const MIGRATION_2: &str = r"
+CREATE TABLE fts_deferred (after_id INTEGER NOT NULL);
+
+DROP TRIGGER tasks_fts_insert;
+CREATE TRIGGER tasks_fts_insert AFTER INSERT ON tasks
+WHEN NOT EXISTS (SELECT 1 FROM fts_deferred WHERE new.id > after_id)
+BEGIN
+    INSERT INTO tasks_fts (rowid, subject, body, provider, patient)
+    VALUES (
+        new.id, new.subject, new.body,
+        coalesce((SELECT name FROM providers WHERE ods_code = new.provider_ods), '')
+            || ' ' || new.provider_ods,
+        new.patient_name || ' ' || coalesce(new.patient_nhs, '')
+    );
+END;
+
+DROP TRIGGER tasks_fts_update;
+CREATE TRIGGER tasks_fts_update AFTER UPDATE OF subject, body, provider_ods, patient_name,
+    patient_nhs ON tasks
+WHEN (old.subject IS NOT new.subject OR old.body IS NOT new.body
+    OR old.provider_ods IS NOT new.provider_ods OR old.patient_name IS NOT new.patient_name
+    OR old.patient_nhs IS NOT new.patient_nhs)
+    AND NOT EXISTS (SELECT 1 FROM fts_deferred WHERE new.id > after_id)
+BEGIN
+    DELETE FROM tasks_fts WHERE rowid = old.id;
+    INSERT INTO tasks_fts (rowid, subject, body, provider, patient)
+    VALUES (
+        new.id, new.subject, new.body,
+        coalesce((SELECT name FROM providers WHERE ods_code = new.provider_ods), '')
+            || ' ' || new.provider_ods,
+        new.patient_name || ' ' || coalesce(new.patient_nhs, '')
+    );
+END;
+
+DROP TRIGGER tasks_fts_provider_renamed;
+CREATE TRIGGER tasks_fts_provider_renamed AFTER UPDATE OF name ON providers
+WHEN old.name IS NOT new.name
+BEGIN
+    DELETE FROM tasks_fts WHERE rowid IN (
+        SELECT id FROM tasks WHERE provider_ods = new.ods_code
+        AND NOT EXISTS (SELECT 1 FROM fts_deferred d WHERE tasks.id > d.after_id)
+    );
+    INSERT INTO tasks_fts (rowid, subject, body, provider, patient)
+    SELECT id, subject, body, new.name || ' ' || new.ods_code,
+           patient_name || ' ' || coalesce(patient_nhs, '')
+    FROM tasks WHERE provider_ods = new.ods_code
+    AND NOT EXISTS (SELECT 1 FROM fts_deferred d WHERE tasks.id > d.after_id);
 END;
 ";
 

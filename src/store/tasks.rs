@@ -19,7 +19,7 @@ pub struct InsertSummary {
     pub inserted: u64,
     pub updated: u64,
     /// Re-delivered as it was, older than the mirror's copy, or held back because the task has
-    /// local changes waiting to go upstream.
+    /// local changes waiting to go upstream (or a sync conflict waiting for a person).
     pub unchanged: u64,
 }
 
@@ -104,9 +104,14 @@ const UPDATE_TASK: &str = "UPDATE tasks SET source_version = ?2, status = ?3, pr
     OR patient_dob IS NOT ?11 OR subject IS NOT ?12 OR body IS NOT ?13 \
     OR received_at IS NOT ?14 OR due_by IS NOT ?15)";
 
-const LOOKUP_TASK: &str = "SELECT id, source_version, sync_state <> 'synced' OR EXISTS \
+const LOOKUP_TASK: &str = "SELECT id, source_version, sync_state = 'conflict' OR EXISTS \
     (SELECT 1 FROM outbox o WHERE o.task_id = tasks.id AND o.state IN ('pending', 'sent')) \
     FROM tasks WHERE source_id = ?";
+
+const INDEX_NEW_TASKS: &str = "INSERT INTO tasks_fts (rowid, subject, body, provider, patient) \
+    SELECT t.id, t.subject, t.body, p.name || ' ' || t.provider_ods, \
+    t.patient_name || ' ' || coalesce(t.patient_nhs, '') \
+    FROM tasks t JOIN providers p ON p.ods_code = t.provider_ods WHERE t.id > ? ORDER BY t.id";
 
 const UPSERT_SEEN_PROVIDER: &str = "INSERT INTO providers (ods_code, name) \
     VALUES (?1, CASE WHEN ?2 = '' THEN ?1 ELSE ?2 END) \
@@ -127,6 +132,10 @@ impl Store {
     ) -> Result<InsertSummary> {
         let tx = self.write_tx()?;
         let mut summary = InsertSummary::default();
+        let last_before: TaskId =
+            tx.query_row("SELECT coalesce(max(id), 0) FROM tasks", [], |r| r.get(0))?;
+        tx.prepare_cached("INSERT INTO fts_deferred (after_id) VALUES (?)")?
+            .execute([last_before])?;
         {
             let mut seen_providers: HashMap<String, String> = HashMap::new();
             let mut upsert_provider = tx.prepare_cached(UPSERT_SEEN_PROVIDER)?;
@@ -186,6 +195,9 @@ impl Store {
                 }
             }
         }
+        // New tasks take ids above every existing one, so this indexes exactly this batch's.
+        tx.prepare_cached(INDEX_NEW_TASKS)?.execute([last_before])?;
+        tx.prepare_cached("DELETE FROM fts_deferred")?.execute([])?;
         if summary.inserted + summary.updated > 0 {
             let detail = format!(
                 "from {origin}: {} inserted, {} updated, {} unchanged",

@@ -3,9 +3,9 @@
 //! pending. It restores each task's status and owner, withdraws the notes and letters, cancels
 //! the outbox entries and records an `undo` audit event per task, all in one transaction.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::actions::{describe, insert_action, insert_action_item, seen};
+use super::actions::{Seen, describe, insert_action, insert_action_item, seen};
 use super::audit::{AuditWriter, NewEvent};
 use super::tasks::load_task;
 use super::{ActionOutcome, Actor, Result, Store, StoreError};
@@ -41,43 +41,10 @@ impl Store {
                 action_id: undone_id,
             });
         }
-        let items: Vec<Item> = tx
-            .prepare_cached(
-                "SELECT task_id, before_status, before_owner, after_row_version \
-                 FROM action_items WHERE action_id = ? ORDER BY task_id",
-            )?
-            .query_map([undone_id], |r| {
-                let status: String = r.get(1)?;
-                Ok(Item {
-                    task_id: r.get(0)?,
-                    before_status: status.parse().map_err(|e| super::bad_column(1, e))?,
-                    before_owner: r.get(2)?,
-                    after_row_version: r.get(3)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let items = items_of(&tx, undone_id)?;
         let mut now_seen = Vec::with_capacity(items.len());
         for item in &items {
-            let current = seen(&tx, item.task_id)?;
-            // Later actions on the task that were themselves undone (with their undos) leave it
-            // as this action left it; anything else means someone moved on from it.
-            let (later, live): (i64, i64) = tx
-                .prepare_cached(
-                    "SELECT count(*), coalesce(sum(a.kind <> 'undo' \
-                     AND a.undone_by_action IS NULL), 0) FROM action_items i \
-                     JOIN actions a ON a.id = i.action_id \
-                     WHERE i.task_id = ? AND i.action_id > ?",
-                )?
-                .query_row(params![item.task_id, undone_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            let expected = item.after_row_version + later;
-            if live > 0 || current.row_version != expected {
-                return Err(StoreError::Conflict {
-                    task_id: item.task_id,
-                    expected,
-                    found: current.row_version,
-                });
-            }
-            now_seen.push(current);
+            now_seen.push(unmoved_since(&tx, item, undone_id)?);
         }
 
         let undo_id = insert_action(&tx, by, "undo", items.len())?;
@@ -136,4 +103,48 @@ impl Store {
             tasks,
         })
     }
+}
+
+/// The tasks an action changed, with what they were before it.
+fn items_of(tx: &Transaction<'_>, action_id: i64) -> Result<Vec<Item>> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT task_id, before_status, before_owner, after_row_version \
+             FROM action_items WHERE action_id = ? ORDER BY task_id",
+        )?
+        .query_map([action_id], |r| {
+            let status: String = r.get(1)?;
+            Ok(Item {
+                task_id: r.get(0)?,
+                before_status: status.parse().map_err(|e| super::bad_column(1, e))?,
+                before_owner: r.get(2)?,
+                after_row_version: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The task as it is now, provided it is still as the action left it. Later actions that were
+/// themselves undone (with their undos) put it back that way; anything else means someone moved
+/// on from it, and undoing would overwrite their work.
+fn unmoved_since(tx: &Transaction<'_>, item: &Item, action_id: i64) -> Result<Seen> {
+    let current = seen(tx, item.task_id)?;
+    let (later, live): (i64, i64) = tx
+        .prepare_cached(
+            "SELECT count(*), coalesce(sum(a.kind <> 'undo' AND a.undone_by_action IS NULL), 0) \
+             FROM action_items i JOIN actions a ON a.id = i.action_id \
+             WHERE i.task_id = ? AND i.action_id > ?",
+        )?
+        .query_row(params![item.task_id, action_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let expected = item.after_row_version + later;
+    if live > 0 || current.row_version != expected {
+        return Err(StoreError::Conflict {
+            task_id: item.task_id,
+            expected,
+            found: current.row_version,
+        });
+    }
+    Ok(current)
 }
