@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use taskgate::config::Config;
-use taskgate::domain::calendar::{BankHolidays, PRACTICE_TIME_ZONE, WorkingCalendar};
+use taskgate::domain::calendar::{BankHolidays, Nation, PRACTICE_TIME_ZONE, WorkingCalendar};
 use taskgate::domain::policy::{
     Flag, PolicyRules, ProviderFacts, RaisedFlag, Suggestion, WorkCategory, flags_for,
     primary_suggestion,
@@ -99,7 +99,7 @@ fn provider(agreement: Agreement) -> ProviderFacts {
     }
 }
 
-/// Riverside Community Health's agreement in the example config: an SOP since 1 Nov 2025.
+/// An SOP in force since 1 Nov 2025, as the example config gives Riverside Community Health.
 fn with_sop() -> ProviderFacts {
     provider(Agreement::Sop {
         since: date(2025, 11, 1),
@@ -121,6 +121,29 @@ fn raised(t: &Task, p: &ProviderFacts) -> Vec<RaisedFlag> {
     flags_for(t, p, &rules(), &calendar())
 }
 
+fn has(flags: &[RaisedFlag], flag: Flag) -> bool {
+    flags.iter().any(|f| f.flag == flag)
+}
+
+fn reject(template: &'static str) -> Suggestion {
+    Suggestion::Reject { template }
+}
+
+/// The well-behaved task, received Fri 21 Aug 2026 10:00: well after the cut-off.
+fn in_august() -> Task {
+    task(london(2026, 8, 21, 10, 0))
+}
+
+/// Asserts that the explanation staff read says `part`.
+fn says(flag: &RaisedFlag, part: &str) {
+    let text = &flag.explanation;
+    assert!(
+        text.contains(part),
+        "{} should say {part:?}: {text}",
+        flag.flag
+    );
+}
+
 fn find(flags: &[RaisedFlag], flag: Flag) -> &RaisedFlag {
     flags
         .iter()
@@ -135,55 +158,16 @@ fn the_cut_off_applies_from_its_own_day_to_providers_without_an_sop_in_force() {
         since: date(2026, 2, 1),
     });
     // (what, received, provider, flags expected). The example's cut-off is Mon 5 Jan 2026.
+    #[rustfmt::skip]
     let cases: [(&str, DateTime<Utc>, ProviderFacts, &[&str]); 8] = [
-        (
-            "cut-off day, first minute",
-            london(2026, 1, 5, 0, 0),
-            none,
-            &["after-cutoff"],
-        ),
-        (
-            "day before, last minute",
-            london(2026, 1, 4, 23, 59),
-            none,
-            &["no-agreement"],
-        ),
-        (
-            "after, SOP in force",
-            london(2026, 1, 12, 9, 0),
-            with_sop(),
-            &[],
-        ),
-        (
-            "before, SOP in force",
-            london(2026, 1, 2, 9, 0),
-            with_sop(),
-            &[],
-        ),
-        (
-            "after, SOP starts later",
-            london(2026, 1, 12, 9, 0),
-            later_sop,
-            &["after-cutoff"],
-        ),
-        (
-            "after, SOP started that day",
-            london(2026, 2, 1, 9, 0),
-            later_sop,
-            &[],
-        ),
-        (
-            "after, unknown sender",
-            london(2026, 1, 12, 9, 0),
-            unknown(),
-            &["after-cutoff"],
-        ),
-        (
-            "before, unknown sender",
-            london(2026, 1, 2, 9, 0),
-            unknown(),
-            &["no-agreement"],
-        ),
+        ("cut-off day, first minute", london(2026, 1, 5, 0, 0), none, &["after-cutoff"]),
+        ("day before, last minute", london(2026, 1, 4, 23, 59), none, &["no-agreement"]),
+        ("after, SOP in force", london(2026, 1, 12, 9, 0), with_sop(), &[]),
+        ("before, SOP in force", london(2026, 1, 2, 9, 0), with_sop(), &[]),
+        ("after, SOP starts later", london(2026, 1, 12, 9, 0), later_sop, &["after-cutoff"]),
+        ("after, SOP started that day", london(2026, 2, 1, 9, 0), later_sop, &[]),
+        ("after, unknown sender", london(2026, 1, 12, 9, 0), unknown(), &["after-cutoff"]),
+        ("before, unknown sender", london(2026, 1, 2, 9, 0), unknown(), &["no-agreement"]),
     ];
     for (what, received, facts, expected) in cases {
         assert_eq!(tags(&raised(&task(received), &facts)), expected, "{what}");
@@ -199,30 +183,21 @@ fn after_cutoff_explains_the_date_the_config_key_and_the_missing_agreement() {
         "Received Mon 12 Jan 2026, on or after the practice's cut-off of 5 January 2026 \
          (policy.reject_from), and Humberview Outpatients has no SOP agreement."
     );
-    assert_eq!(
-        flag.suggestion,
-        Suggestion::Reject {
-            template: "lmc-rejection"
-        }
-    );
+    assert_eq!(flag.suggestion, reject("lmc-rejection"));
 
     let later = provider(Agreement::Sop {
         since: date(2026, 2, 1),
     });
     let flags = raised(&task(london(2026, 1, 12, 9, 0)), &later);
-    let text = &find(&flags, Flag::AfterCutoff).explanation;
-    assert!(text.contains("only starts on 1 February 2026"), "{text}");
+    says(
+        find(&flags, Flag::AfterCutoff),
+        "only starts on 1 February 2026",
+    );
 
     let flags = raised(&task(london(2026, 1, 2, 9, 0)), &unknown());
-    let text = &find(&flags, Flag::NoAgreement).explanation;
-    assert!(
-        text.contains("not in the practice's provider list"),
-        "{text}"
-    );
-    assert!(
-        text.contains("before the practice's cut-off of 5 January 2026"),
-        "{text}"
-    );
+    let flag = find(&flags, Flag::NoAgreement);
+    says(flag, "not in the practice's provider list");
+    says(flag, "before the practice's cut-off of 5 January 2026");
 }
 
 #[test]
@@ -236,12 +211,8 @@ fn the_cut_off_is_read_on_the_london_calendar_not_utc() {
         .with_ymd_and_hms(2026, 6, 30, 23, 30, 0)
         .single()
         .expect("instant");
-    let flags = flags_for(
-        &task(received),
-        &provider(Agreement::None),
-        &rules,
-        &calendar(),
-    );
+    let none = provider(Agreement::None);
+    let flags = flags_for(&task(received), &none, &rules, &calendar());
     assert_eq!(tags(&flags), ["after-cutoff"]);
     assert!(flags[0].explanation.starts_with("Received Wed 1 Jul 2026,"));
 }
@@ -251,18 +222,11 @@ fn immediate_means_due_within_ten_working_days_counting_round_the_bank_holiday()
     // Received Fri 21 Aug 2026 10:00. Ten working days skip the weekends and the Summer bank
     // holiday (Mon 31 Aug), so they run to Mon 7 Sep 10:00, not Fri 4 Sep.
     let received = london(2026, 8, 21, 10, 0);
+    #[rustfmt::skip]
     let cases = [
-        (
-            "exactly ten working days",
-            Some(london(2026, 9, 7, 10, 0)),
-            true,
-        ),
+        ("exactly ten working days", Some(london(2026, 9, 7, 10, 0)), true),
         ("one minute later", Some(london(2026, 9, 7, 10, 1)), false),
-        (
-            "Fri 4 Sep, inside thanks to the holiday",
-            Some(london(2026, 9, 4, 17, 0)),
-            true,
-        ),
+        ("Fri 4 Sep, inside thanks to the holiday", Some(london(2026, 9, 4, 17, 0)), true),
         ("the next day", Some(london(2026, 8, 22, 9, 0)), true),
         ("three weeks away", Some(london(2026, 9, 11, 9, 0)), false),
         ("no due date", None, false),
@@ -273,11 +237,7 @@ fn immediate_means_due_within_ten_working_days_counting_round_the_bank_holiday()
             ..task(received)
         };
         let flags = raised(&t, &with_sop());
-        assert_eq!(
-            flags.iter().any(|f| f.flag == Flag::Immediate),
-            expected,
-            "{what}: {flags:?}"
-        );
+        assert_eq!(has(&flags, Flag::Immediate), expected, "{what}: {flags:?}");
     }
 
     let t = Task {
@@ -286,16 +246,10 @@ fn immediate_means_due_within_ten_working_days_counting_round_the_bank_holiday()
     };
     let flags = raised(&t, &with_sop());
     let flag = find(&flags, Flag::Immediate);
-    let text = &flag.explanation;
-    assert!(text.contains("action by Fri 4 Sep 2026 17:00"), "{text}");
-    assert!(text.contains("runs to Mon 7 Sep 2026 10:00"), "{text}");
-    assert!(text.contains("Summer bank holiday"), "{text}");
-    assert_eq!(
-        flag.suggestion,
-        Suggestion::Reject {
-            template: "immediate-action"
-        }
-    );
+    says(flag, "action by Fri 4 Sep 2026 17:00");
+    says(flag, "end Mon 7 Sep 2026 10:00");
+    says(flag, "skipping Mon 31 Aug (Summer bank holiday)");
+    assert_eq!(flag.suggestion, reject("immediate-action"));
 }
 
 #[test]
@@ -316,33 +270,22 @@ fn urgent_asap_and_stat_are_immediate_without_a_due_date() {
 #[test]
 fn every_shipped_category_matches_a_realistic_subject_and_quotes_its_clause() {
     let rules = rules();
+    #[rustfmt::skip]
     let cases = [
-        (
-            "Blood results for review - please inform patient",
-            "results",
-        ),
+        ("Blood results for review - please inform patient", "results"),
         ("Please REFER to dermatology", "referral"),
         ("Referral to physiotherapy needed", "referral"),
-        (
-            "Discharge medication: please prescribe 28 days",
-            "prescription-discharge",
-        ),
+        ("Discharge medication: please prescribe 28 days", "prescription-discharge"),
         ("TTO not supplied on discharge", "prescription-discharge"),
-        (
-            "Sertraline advised in clinic, please start",
-            "prescription-clinic",
-        ),
-        (
-            "Following outpatient review, please prescribe",
-            "prescription-clinic",
-        ),
+        ("Sertraline advised in clinic, please start", "prescription-clinic"),
+        ("Following outpatient review, please prescribe", "prescription-clinic"),
         ("Fit note needed for a further 4 weeks", "fit-note"),
         ("Med3 extension please", "fit-note"),
     ];
     for (subject, category) in cases {
         let t = Task {
             subject: subject.into(),
-            ..task(london(2026, 8, 21, 10, 0))
+            ..in_august()
         };
         let flags = flags_for(&t, &with_sop(), &rules, &calendar());
         assert_eq!(tags(&flags), ["provider-work"], "{subject}");
@@ -355,12 +298,7 @@ fn every_shipped_category_matches_a_realistic_subject_and_quotes_its_clause() {
             .expect("shipped category")
             .clause;
         assert!(flag.explanation.contains(clause.trim()), "{subject}");
-        assert_eq!(
-            flag.suggestion,
-            Suggestion::Reject {
-                template: "provider-responsibility"
-            }
-        );
+        assert_eq!(flag.suggestion, reject("provider-responsibility"));
     }
 }
 
@@ -371,7 +309,7 @@ fn every_shipped_keyword_raises_its_own_category() {
         for keyword in &category.keywords {
             let t = Task {
                 subject: format!("Request re {keyword} for this patient"),
-                ..task(london(2026, 8, 21, 10, 0))
+                ..in_august()
             };
             let flags = flags_for(&t, &with_sop(), &rules, &calendar());
             assert_eq!(
@@ -395,7 +333,7 @@ fn near_misses_raise_no_provider_work() {
     ] {
         let t = Task {
             subject: subject.into(),
-            ..task(london(2026, 8, 21, 10, 0))
+            ..in_august()
         };
         assert_eq!(tags(&raised(&t, &with_sop())), [] as [&str; 0], "{subject}");
     }
@@ -405,7 +343,7 @@ fn near_misses_raise_no_provider_work() {
 fn a_keyword_in_the_body_is_found_and_said_to_be_in_the_body() {
     let t = Task {
         body: "Her chest X-rays from Tuesday need acting on.".into(),
-        ..task(london(2026, 8, 21, 10, 0))
+        ..in_august()
     };
     let flags = raised(&t, &with_sop());
     let flag = find(&flags, Flag::ProviderWork);
@@ -441,34 +379,26 @@ fn the_body_limit_counts_characters_not_bytes() {
     let limit = rules().max_body_chars;
     // "é" and "ü" are two bytes each in UTF-8: a byte count would flag both bodies.
     let body = |n: usize| "éü".chars().cycle().take(n).collect::<String>();
-    let cases = [(limit, false), (limit + 1, true)];
-    for (chars, expected) in cases {
+    for (chars, expected) in [(limit, false), (limit + 1, true)] {
         let t = Task {
             body: body(chars),
-            ..task(london(2026, 8, 21, 10, 0))
+            ..in_august()
         };
         let flags = raised(&t, &with_sop());
         assert_eq!(
-            flags.iter().any(|f| f.flag == Flag::DetailInTask),
+            has(&flags, Flag::DetailInTask),
             expected,
             "{chars} characters"
         );
+        if expected {
+            let flag = &flags[0];
+            says(
+                flag,
+                &format!("{chars} characters, over the practice's limit of {limit}"),
+            );
+            assert_eq!(flag.suggestion, Suggestion::NoteForEscalation);
+        }
     }
-    let t = Task {
-        body: body(limit + 1),
-        ..task(london(2026, 8, 21, 10, 0))
-    };
-    let flags = raised(&t, &with_sop());
-    let flag = find(&flags, Flag::DetailInTask);
-    assert!(
-        flag.explanation.contains(&format!(
-            "{} characters, over the practice's limit of {limit}",
-            limit + 1
-        )),
-        "{}",
-        flag.explanation
-    );
-    assert_eq!(flag.suggestion, Suggestion::NoteForEscalation);
 }
 
 #[test]
@@ -479,7 +409,7 @@ fn a_persistent_sender_is_flagged_from_the_configured_count() {
             rejections_last_30_days: rejections,
             ..with_sop()
         };
-        let flags = raised(&task(london(2026, 8, 21, 10, 0)), &facts);
+        let flags = raised(&in_august(), &facts);
         assert_eq!(
             tags(&flags) == ["persistent-sender"],
             expected,
@@ -487,12 +417,9 @@ fn a_persistent_sender_is_flagged_from_the_configured_count() {
         );
         if expected {
             assert_eq!(flags[0].suggestion, Suggestion::EscalateProvider);
-            assert!(
-                flags[0]
-                    .explanation
-                    .contains("Humberview Outpatients has had"),
-                "{}",
-                flags[0].explanation
+            says(
+                &flags[0],
+                &format!("Humberview Outpatients has had {rejections} tasks"),
             );
         }
     }
@@ -500,7 +427,7 @@ fn a_persistent_sender_is_flagged_from_the_configured_count() {
 
 #[test]
 fn a_well_behaved_task_raises_nothing_and_preselects_no_letter() {
-    let flags = raised(&task(london(2026, 8, 21, 10, 0)), &with_sop());
+    let flags = raised(&in_august(), &with_sop());
     assert!(flags.is_empty(), "{flags:?}");
     assert_eq!(primary_suggestion(&flags), None);
 }
@@ -548,7 +475,7 @@ fn flags_come_in_table_order_and_the_letter_pane_preselects_the_most_specific_le
 
     let named = Task {
         addressed_to: Some("Dr A Patel".into()),
-        ..task(london(2026, 8, 21, 10, 0))
+        ..in_august()
     };
     assert_eq!(primary_suggestion(&raised(&named, &with_sop())), None);
 }
@@ -591,26 +518,22 @@ fn the_immediate_window_uses_the_calendar_working_hours() {
     // On 09:00-17:00 hours, a task received after hours on Fri 21 Aug counts from the next
     // working morning, Mon 24 Aug 09:00, so ten working days end Mon 7 Sep 17:00.
     let holidays = BankHolidays::shipped()
-        .and_then(|b| b.for_nation(taskgate::domain::calendar::Nation::EnglandAndWales))
+        .and_then(|b| b.for_nation(Nation::EnglandAndWales))
         .expect("holidays");
-    let t9 = NaiveTime::from_hms_opt(9, 0, 0).expect("time");
-    let t17 = NaiveTime::from_hms_opt(17, 0, 0).expect("time");
-    let cal = WorkingCalendar::new(&Config::example().working_time.days, t9, t17, holidays, [])
-        .expect("calendar");
+    let hour = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("time");
+    let days = Config::example().working_time.days;
+    let cal = WorkingCalendar::new(&days, hour(9), hour(17), holidays, []).expect("calendar");
     let after_hours = london(2026, 8, 21, 19, 0);
+    let last_minute = london(2026, 9, 7, 17, 0);
     for (due, expected) in [
-        (london(2026, 9, 7, 17, 0), true),
-        (london(2026, 9, 7, 17, 1), false),
+        (last_minute, true),
+        (last_minute + Duration::minutes(1), false),
     ] {
         let t = Task {
             due_by: Some(due),
             ..task(after_hours)
         };
         let flags = flags_for(&t, &with_sop(), &rules(), &cal);
-        assert_eq!(
-            flags.iter().any(|f| f.flag == Flag::Immediate),
-            expected,
-            "{due}"
-        );
+        assert_eq!(has(&flags, Flag::Immediate), expected, "{due}");
     }
 }

@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use self::keywords::Words;
-use super::calendar::{PRACTICE_TIME_ZONE, WorkingCalendar};
+use super::calendar::{NonWorkingDay, PRACTICE_TIME_ZONE, WorkingCalendar};
 use super::provider::Agreement;
 use super::task::{Task, UnknownName};
 
@@ -234,10 +234,7 @@ pub fn flags_for(
     rules: &PolicyRules,
     calendar: &WorkingCalendar,
 ) -> Vec<RaisedFlag> {
-    let received_on = task
-        .received_at
-        .with_timezone(&PRACTICE_TIME_ZONE)
-        .date_naive();
+    let received_on = local_date(task.received_at);
     let sender = sender_name(task);
     let cutoff = format!(
         "the practice's cut-off of {} (policy.reject_from)",
@@ -303,7 +300,7 @@ pub fn flags_for(
             Flag::NoAgreement,
             format!(
                 "{received}, before {cutoff}, and {gap}: from the cut-off its tasks will be \
-                 rejected."
+                 flagged for rejection."
             ),
         ));
     }
@@ -353,28 +350,33 @@ fn immediate(task: &Task, calendar: &WorkingCalendar) -> Option<String> {
         let window = calendar.day_length() * IMMEDIATE_WORKING_DAYS;
         let limit = calendar.add_working_time(task.received_at, window);
         if due <= limit.value {
-            let mut reason = format!(
+            let skipped: Vec<String> = calendar
+                .days_lost_between(local_date(task.received_at), local_date(limit.value))
+                .filter_map(|day| match day {
+                    NonWorkingDay::BankHoliday { date, title } => {
+                        Some(format!("{} ({title})", date.format("%a %-d %b")))
+                    }
+                    NonWorkingDay::Closure { date } => {
+                        Some(format!("{} (practice closure)", date.format("%a %-d %b")))
+                    }
+                    NonWorkingDay::Weekend { .. } => None,
+                })
+                .collect();
+            // Holidays inside the window are named because they are what makes a deadline look
+            // further away than "two weeks" on the wall calendar.
+            let skipping = if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(", skipping {}", skipped.join(" and "))
+            };
+            let warning = limit.warning.map(|w| format!(" ({w})")).unwrap_or_default();
+            let reason = format!(
                 "the sender asks for action by {}, within two weeks of receipt \
-                 ({IMMEDIATE_WORKING_DAYS} working days after {} runs to {})",
+                 ({IMMEDIATE_WORKING_DAYS} working days from {} end {}{skipping}){warning}",
                 wall_clock(due),
                 wall_clock(task.received_at),
                 wall_clock(limit.value)
             );
-            let to_date = limit.value.with_timezone(&PRACTICE_TIME_ZONE).date_naive();
-            let from_date = task
-                .received_at
-                .with_timezone(&PRACTICE_TIME_ZONE)
-                .date_naive();
-            let lost: Vec<String> = calendar
-                .days_lost_between(from_date, to_date)
-                .map(|day| day.to_string())
-                .collect();
-            if !lost.is_empty() {
-                reason.push_str(&format!(", not counting {}", lost.join(" or ")));
-            }
-            if let Some(warning) = limit.warning {
-                reason.push_str(&format!(" ({warning})"));
-            }
             reasons.push(reason);
         }
     }
@@ -423,6 +425,11 @@ fn provider_work(task: &Task, categories: &[WorkCategory]) -> Option<RaisedFlag>
         flag.category = Some(category.id.clone());
         Some(flag)
     })
+}
+
+/// The day the practice's wall calendar showed at `t`: cut-offs and agreements are by that day.
+fn local_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&PRACTICE_TIME_ZONE).date_naive()
 }
 
 fn wall_clock(t: DateTime<Utc>) -> String {
