@@ -17,7 +17,9 @@ impl Clock {
     }
 
     pub fn starting_at(at: DateTime<Utc>) -> Self {
-        Clock { pinned: Some((at, Instant::now())) }
+        Clock {
+            pinned: Some((at, Instant::now())),
+        }
     }
 
     pub fn from_flag(now: Option<DateTime<Utc>>) -> Self {

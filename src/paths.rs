@@ -48,7 +48,11 @@ impl Paths {
             _ => data_dir.join("mirror.sqlite"),
         };
         let log_file = data_dir.join("logs").join("taskgate.log");
-        Ok(Paths { data_dir, db, log_file })
+        Ok(Paths {
+            data_dir,
+            db,
+            log_file,
+        })
     }
 }
 
@@ -61,7 +65,10 @@ pub fn create_private_dir(dir: &Path) -> Result<(), PathError> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|source| PathError::Create { path: dir.to_path_buf(), source })
+        .map_err(|source| PathError::Create {
+            path: dir.to_path_buf(),
+            source,
+        })
 }
 
 /// Opens `path` for appending, creating it owner-only (0600) and tightening an existing file.
@@ -74,8 +81,14 @@ pub fn open_private_append(path: &Path) -> Result<fs::File, PathError> {
         .append(true)
         .mode(0o600)
         .open(path)
-        .map_err(|source| PathError::Create { path: path.to_path_buf(), source })?;
+        .map_err(|source| PathError::Create {
+            path: path.to_path_buf(),
+            source,
+        })?;
     file.set_permissions(fs::Permissions::from_mode(0o600))
-        .map_err(|source| PathError::Create { path: path.to_path_buf(), source })?;
+        .map_err(|source| PathError::Create {
+            path: path.to_path_buf(),
+            source,
+        })?;
     Ok(file)
 }

@@ -26,7 +26,9 @@ impl Sandbox {
     }
 
     fn without_config() -> Self {
-        Sandbox { dir: tempfile::tempdir().expect("temp dir") }
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -59,8 +61,18 @@ impl Sandbox {
     }
 
     fn json(&self, db: &Path, args: &[&str]) -> Value {
-        let out = self.cmd().arg("--db").arg(db).args(args).output().expect("runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = self
+            .cmd()
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).expect("valid JSON")
     }
 }
@@ -70,7 +82,11 @@ fn example_config() -> PathBuf {
 }
 
 fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).expect("exists").permissions().mode() & 0o777
+    std::fs::metadata(path)
+        .expect("exists")
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 #[test]
@@ -83,18 +99,31 @@ fn demo_makes_a_private_deterministic_mirror_that_list_and_show_read() {
 
     let list_a = s.json(&a, &["list", "--format", "json", "--limit", "0"]);
     let list_b = s.json(&b, &["list", "--format", "json", "--limit", "0"]);
-    assert_eq!(list_a, list_b, "same seed and --now must give the same inbox");
+    assert_eq!(
+        list_a, list_b,
+        "same seed and --now must give the same inbox"
+    );
     let tasks = list_a.as_array().expect("an array");
     assert_eq!(tasks.len(), 250);
     for t in tasks {
-        let nhs = t["patient"]["nhs_number"].as_str().expect("demo tasks have numbers");
+        let nhs = t["patient"]["nhs_number"]
+            .as_str()
+            .expect("demo tasks have numbers");
         assert!(nhs.starts_with("999"), "{nhs} is not synthetic");
     }
     // Oldest first: the triage order.
-    let received: Vec<&str> = tasks.iter().map(|t| t["received_at"].as_str().unwrap_or("")).collect();
+    let received: Vec<&str> = tasks
+        .iter()
+        .map(|t| t["received_at"].as_str().unwrap_or(""))
+        .collect();
     assert!(received.windows(2).all(|w| w[0] <= w[1]));
 
-    let new_only = s.json(&a, &["list", "--format", "json", "--status", "new", "--limit", "0"]);
+    let new_only = s.json(
+        &a,
+        &[
+            "list", "--format", "json", "--status", "new", "--limit", "0",
+        ],
+    );
     let new_count = tasks.iter().filter(|t| t["status"] == "new").count();
     assert_eq!(new_only.as_array().map(Vec::len), Some(new_count));
     assert!(new_count > 0);
@@ -104,11 +133,20 @@ fn demo_makes_a_private_deterministic_mirror_that_list_and_show_read() {
     assert_eq!(shown["task"], tasks[0]);
     assert!(shown["history"].as_array().is_some());
 
-    let text = s.cmd().arg("--db").arg(&a).args(["show", &id.to_string()]).output().expect("runs");
+    let text = s
+        .cmd()
+        .arg("--db")
+        .arg(&a)
+        .args(["show", &id.to_string()])
+        .output()
+        .expect("runs");
     let text = String::from_utf8_lossy(&text.stdout);
     let digits = tasks[0]["patient"]["nhs_number"].as_str().expect("nhs");
     let spaced = format!("{} {} {}", &digits[..3], &digits[3..6], &digits[6..]);
-    assert!(text.contains(&spaced), "show prints the NHS number 3-3-4:\n{text}");
+    assert!(
+        text.contains(&spaced),
+        "show prints the NHS number 3-3-4:\n{text}"
+    );
 }
 
 #[test]
@@ -130,16 +168,40 @@ fn list_formats_agree_on_what_they_list() {
     let s = Sandbox::new();
     let db = s.demo("m.sqlite", 60);
     let json = s.json(&db, &["list", "--format", "json", "--limit", "0"]);
-    let csv = s.cmd().arg("--db").arg(&db).args(["list", "--format", "csv", "--limit", "0"]).output().expect("runs");
+    let csv = s
+        .cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["list", "--format", "csv", "--limit", "0"])
+        .output()
+        .expect("runs");
     let csv = String::from_utf8(csv.stdout).expect("utf-8");
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
-    let ids: Vec<String> = reader.records().map(|r| r.expect("row")[0].to_owned()).collect();
-    let json_ids: Vec<String> = json.as_array().expect("array").iter().map(|t| t["id"].to_string()).collect();
+    let ids: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("row")[0].to_owned())
+        .collect();
+    let json_ids: Vec<String> = json
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|t| t["id"].to_string())
+        .collect();
     assert_eq!(ids, json_ids);
 
-    let table = s.cmd().arg("--db").arg(&db).args(["list", "--limit", "5"]).output().expect("runs");
+    let table = s
+        .cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["list", "--limit", "5"])
+        .output()
+        .expect("runs");
     let table = String::from_utf8(table.stdout).expect("utf-8");
-    assert_eq!(table.lines().count(), 6, "a title line and five tasks:\n{table}");
+    assert_eq!(
+        table.lines().count(),
+        6,
+        "a title line and five tasks:\n{table}"
+    );
     assert!(table.lines().next().is_some_and(|l| l.contains("SUBJECT")));
 }
 
@@ -147,18 +209,35 @@ fn list_formats_agree_on_what_they_list() {
 fn audit_verify_passes_then_names_the_tampered_event() {
     let s = Sandbox::new();
     let db = s.demo("m.sqlite", 30);
-    s.cmd().arg("--db").arg(&db).args(["audit", "verify"]).assert().success().stdout(predicate::str::contains("intact"));
+    s.cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["audit", "verify"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("intact"));
 
     let conn = rusqlite::Connection::open(&db).expect("open");
-    let first: i64 = conn.query_row("SELECT min(id) FROM audit_log", [], |r| r.get(0)).expect("an event");
-    conn.execute_batch("DROP TRIGGER IF EXISTS audit_log_no_update").expect("drop trigger");
+    let first: i64 = conn
+        .query_row("SELECT min(id) FROM audit_log", [], |r| r.get(0))
+        .expect("an event");
+    conn.execute_batch("DROP TRIGGER IF EXISTS audit_log_no_update")
+        .expect("drop trigger");
     // Whatever the trigger is called, tamper through a fresh table copy if the update is refused.
-    let changed = conn.execute("UPDATE audit_log SET actor = 'someone-else' WHERE id = ?1", [first]);
+    let changed = conn.execute(
+        "UPDATE audit_log SET actor = 'someone-else' WHERE id = ?1",
+        [first],
+    );
     if changed.is_err() {
         for name in trigger_names(&conn) {
-            conn.execute_batch(&format!("DROP TRIGGER \"{name}\"")).expect("drop");
+            conn.execute_batch(&format!("DROP TRIGGER \"{name}\""))
+                .expect("drop");
         }
-        conn.execute("UPDATE audit_log SET actor = 'someone-else' WHERE id = ?1", [first]).expect("tamper");
+        conn.execute(
+            "UPDATE audit_log SET actor = 'someone-else' WHERE id = ?1",
+            [first],
+        )
+        .expect("tamper");
     }
     drop(conn);
     s.cmd()
@@ -174,7 +253,10 @@ fn trigger_names(conn: &rusqlite::Connection) -> Vec<String> {
     let mut stmt = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")
         .expect("query");
-    stmt.query_map([], |r| r.get(0)).expect("rows").map(|r| r.expect("name")).collect()
+    stmt.query_map([], |r| r.get(0))
+        .expect("rows")
+        .map(|r| r.expect("name"))
+        .collect()
 }
 
 #[test]
@@ -182,11 +264,23 @@ fn backup_is_owner_only_and_never_overwrites() {
     let s = Sandbox::new();
     let db = s.demo("m.sqlite", 25);
     let copy = s.path("copy.sqlite");
-    s.cmd().arg("--db").arg(&db).arg("backup").arg(&copy).assert().success();
+    s.cmd()
+        .arg("--db")
+        .arg(&db)
+        .arg("backup")
+        .arg(&copy)
+        .assert()
+        .success();
     assert_eq!(mode(&copy), 0o600);
     let tasks = s.json(&copy, &["list", "--format", "json", "--limit", "0"]);
     assert_eq!(tasks.as_array().map(Vec::len), Some(25));
-    s.cmd().arg("--db").arg(&db).arg("backup").arg(&copy).assert().code(1);
+    s.cmd()
+        .arg("--db")
+        .arg(&db)
+        .arg("backup")
+        .arg(&copy)
+        .assert()
+        .code(1);
 }
 
 #[test]
@@ -221,7 +315,11 @@ fn config_check_prints_where_things_are_and_bad_configs_name_key_and_line() {
     let bad = s.path("bad.toml");
     let broken = text.replacen("[practice]\n", "[practice]\ncolour = \"blue\"\n", 1);
     std::fs::write(&bad, &broken).expect("write");
-    let line = broken.lines().position(|l| l.starts_with("colour")).expect("inserted") + 1;
+    let line = broken
+        .lines()
+        .position(|l| l.starts_with("colour"))
+        .expect("inserted")
+        + 1;
     s.cmd()
         .arg("--config")
         .arg(&bad)
@@ -232,5 +330,10 @@ fn config_check_prints_where_things_are_and_bad_configs_name_key_and_line() {
         .stderr(predicate::str::contains(format!("line {line}")));
 
     // With no config anywhere, a real command says where to put one.
-    Sandbox::without_config().cmd().args(["config", "check"]).assert().code(1).stderr(predicate::str::contains("config.example.toml"));
+    Sandbox::without_config()
+        .cmd()
+        .args(["config", "check"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("config.example.toml"));
 }

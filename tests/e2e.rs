@@ -13,7 +13,11 @@ fn the_demo_opens_on_the_inbox_moves_and_quits_leaving_the_terminal_usable() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     let config = dir.path().join("config");
-    let env = [("XDG_DATA_HOME", data.as_path()), ("XDG_CONFIG_HOME", config.as_path()), ("HOME", dir.path())];
+    let env = [
+        ("XDG_DATA_HOME", data.as_path()),
+        ("XDG_CONFIG_HOME", config.as_path()),
+        ("HOME", dir.path()),
+    ];
     let mut screen = Screen::start(&["--demo", "--now", "2026-11-20T12:00:00Z"], &env, 100, 30);
     screen.wait_for("unactioned", WAIT);
     screen.wait_for(" of ", WAIT);
@@ -23,7 +27,10 @@ fn the_demo_opens_on_the_inbox_moves_and_quits_leaving_the_terminal_usable() {
     screen.wait_for("Inbox: unactioned, oldest first", WAIT);
     screen.send("q");
     assert!(screen.wait_exit(WAIT), "taskgate exits 0 on q");
-    assert!(screen.terminal_restored(), "the alternate screen was left and the cursor shown");
+    assert!(
+        screen.terminal_restored(),
+        "the alternate screen was left and the cursor shown"
+    );
     assert!(data.join("taskgate/demo/mirror.sqlite").exists());
 }
 
@@ -53,7 +60,9 @@ fn oldest_new_task(db: &std::path::Path) -> i64 {
 fn task_state(db: &std::path::Path, id: i64) -> (String, Option<String>, i64, Vec<String>) {
     let conn = rusqlite::Connection::open(db).expect("open mirror");
     let (status, owner) = conn
-        .query_row("SELECT status, owner FROM tasks WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT status, owner FROM tasks WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .expect("task");
     let letters: i64 = conn
         .query_row(
@@ -63,8 +72,14 @@ fn task_state(db: &std::path::Path, id: i64) -> (String, Option<String>, i64, Ve
             |r| r.get(0),
         )
         .expect("letters");
-    let mut stmt = conn.prepare("SELECT action FROM audit_log WHERE task_id = ?1 ORDER BY id").expect("query");
-    let actions = stmt.query_map([id], |r| r.get(0)).expect("rows").map(|r| r.expect("action")).collect();
+    let mut stmt = conn
+        .prepare("SELECT action FROM audit_log WHERE task_id = ?1 ORDER BY id")
+        .expect("query");
+    let actions = stmt
+        .query_map([id], |r| r.get(0))
+        .expect("rows")
+        .map(|r| r.expect("action"))
+        .collect();
     (status, owner, letters, actions)
 }
 
@@ -73,7 +88,11 @@ fn a_receptionist_rejects_undoes_reassigns_and_searches_from_the_keyboard() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     let config = dir.path().join("config");
-    let env = [("XDG_DATA_HOME", data.as_path()), ("XDG_CONFIG_HOME", config.as_path()), ("HOME", dir.path())];
+    let env = [
+        ("XDG_DATA_HOME", data.as_path()),
+        ("XDG_CONFIG_HOME", config.as_path()),
+        ("HOME", dir.path()),
+    ];
     let db = data.join("taskgate/demo/mirror.sqlite");
     let mut screen = Screen::start(&["--demo", "--now", "2026-11-20T12:00:00Z"], &env, 120, 40);
     screen.wait_for("1 of ", WAIT);
@@ -99,8 +118,13 @@ fn a_receptionist_rejects_undoes_reassigns_and_searches_from_the_keyboard() {
 
     // Reassign through the picker, once the undone task is back under the cursor.
     let conn = rusqlite::Connection::open(&db).expect("open mirror");
-    let name: String =
-        conn.query_row("SELECT patient_name FROM tasks WHERE id = ?1", [first], |r| r.get(0)).expect("name");
+    let name: String = conn
+        .query_row(
+            "SELECT patient_name FROM tasks WHERE id = ?1",
+            [first],
+            |r| r.get(0),
+        )
+        .expect("name");
     screen.wait_for(&format!("Patient   {name}"), WAIT);
     screen.send("a");
     screen.wait_for("Reassign", WAIT);
@@ -109,7 +133,10 @@ fn a_receptionist_rejects_undoes_reassigns_and_searches_from_the_keyboard() {
     screen.send("\r");
     screen.wait_for("Assigned 1 task to cjones", WAIT);
     let (status, owner, _, actions) = task_state(&db, first);
-    assert_eq!((status.as_str(), owner.as_deref()), ("assigned", Some("cjones")));
+    assert_eq!(
+        (status.as_str(), owner.as_deref()),
+        ("assigned", Some("cjones"))
+    );
     assert_eq!(actions.last().map(String::as_str), Some("assign"));
 
     // Full-text search narrows the list.
@@ -128,7 +155,9 @@ fn a_receptionist_rejects_undoes_reassigns_and_searches_from_the_keyboard() {
     };
     screen.wait_until("only fit-note tasks are listed", WAIT, |s| {
         let rows = fit_rows(s);
-        s.contains("matching \"fit note\"") && !rows.is_empty() && rows.iter().all(|l| l.contains("fit note"))
+        s.contains("matching \"fit note\"")
+            && !rows.is_empty()
+            && rows.iter().all(|l| l.contains("fit note"))
     });
     let shown = screen.contents();
     let total: usize = shown

@@ -21,20 +21,33 @@ fn keymap() -> &'static Keymap {
 }
 
 fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
-    let env = Env { keymap: keymap(), staff: &[], groups: &[] };
+    let env = Env {
+        keymap: keymap(),
+        staff: &[],
+        groups: &[],
+        policy: None,
+    };
     taskgate::tui::update::update(state, msg, &env)
 }
 
 fn now() -> DateTime<Utc> {
     // Friday 20 November 2026, 12:00 GMT.
-    Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().expect("instant")
+    Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+        .single()
+        .expect("instant")
 }
 
 fn calendar() -> WorkingCalendar {
     let holidays = BankHolidays::from_json(SHIPPED_BANK_HOLIDAYS)
         .and_then(|b| b.for_nation(Nation::EnglandAndWales))
         .expect("shipped data");
-    let days = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri];
+    let days = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ];
     let t = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("time");
     WorkingCalendar::new(&days, t(8), t(17), holidays, []).expect("calendar")
 }
@@ -69,7 +82,8 @@ fn task(id: i64, hours_ago: i64, priority: Priority, subject: &str) -> Task {
             birth_date: chrono::NaiveDate::from_ymd_opt(1950, 3, 1),
         },
         subject: subject.into(),
-        body: "Please see my recent journal entry which contains actions (20/11/2026 09:00).".into(),
+        body: "Please see my recent journal entry which contains actions (20/11/2026 09:00)."
+            .into(),
         received_at,
         due_by: None,
         updated_at: received_at,
@@ -92,51 +106,111 @@ fn page_id(effects: &[Effect]) -> (u64, PageAt) {
 
 /// A state showing `tasks` as the first page of `total`.
 fn loaded(tasks: Vec<Task>, total: u64) -> AppState {
-    let mut state = AppState::new("Riverside Surgery".into(), "Jo Bloggs".into(), "demo mirror".into(), now());
+    let mut state = AppState::new(
+        "Riverside Surgery".into(),
+        "Jo Bloggs".into(),
+        "demo mirror".into(),
+        now(),
+    );
     update(&mut state, Msg::Resize(100, 30));
-    let env = Env { keymap: keymap(), staff: &[], groups: &[] };
+    let env = Env {
+        keymap: keymap(),
+        staff: &[],
+        groups: &[],
+        policy: None,
+    };
     let effects = start(&mut state, &env);
     let (id, at) = page_id(&effects);
     assert_eq!(at, PageAt::First);
-    update(&mut state, Msg::Reply(Reply::Page { id, at, rows: tasks, total }));
+    update(
+        &mut state,
+        Msg::Reply(Reply::Page {
+            id,
+            at,
+            rows: tasks,
+            total,
+        }),
+    );
     state
 }
 
 #[test]
 fn moving_down_near_the_end_of_the_window_fetches_the_next_page_once() {
-    let tasks: Vec<Task> = (1..=200).map(|i| task(i, 1, Priority::Routine, "Routine")).collect();
+    let tasks: Vec<Task> = (1..=200)
+        .map(|i| task(i, 1, Priority::Routine, "Routine"))
+        .collect();
     let mut state = loaded(tasks, 1_000);
     let mut page_requests = 0;
     for _ in 0..150 {
         let effects = update(&mut state, key('j'));
-        page_requests += effects.iter().filter(|e| matches!(e, Effect::Request(Request::Page { .. }))).count();
+        page_requests += effects
+            .iter()
+            .filter(|e| matches!(e, Effect::Request(Request::Page { .. })))
+            .count();
     }
     assert_eq!(state.window.selected, 150);
     let rows = u64::from(state.table_rows);
-    assert_eq!(state.window.top, 150 + 1 - rows, "the table scrolls just enough to show the cursor");
-    assert_eq!(page_requests, 1, "one prefetch while the first is in flight");
+    assert_eq!(
+        state.window.top,
+        150 + 1 - rows,
+        "the table scrolls just enough to show the cursor"
+    );
+    assert_eq!(
+        page_requests, 1,
+        "one prefetch while the first is in flight"
+    );
     assert_eq!(state.window.selected_task().map(|t| t.id), Some(151));
 }
 
 #[test]
 fn a_stale_page_reply_is_dropped() {
-    let mut state = loaded(vec![task(1, 1, Priority::Routine, "a")], 1);
+    let tasks: Vec<Task> = (1..=200)
+        .map(|i| task(i, 1, Priority::Routine, "r"))
+        .collect();
+    let mut state = loaded(tasks, 1_000);
     let effects = update(&mut state, key('G'));
-    let stale = Reply::Page { id: 999, at: PageAt::First, rows: vec![task(9, 1, Priority::Routine, "stale")], total: 1 };
-    update(&mut state, Msg::Reply(stale));
-    assert_eq!(state.window.rows[0].id, 1);
-    assert!(effects.is_empty() || effects.iter().all(|e| !matches!(e, Effect::Quit)));
+    let (latest, _) = page_id(&effects);
+    // An answer to an earlier question (say, a prefetch overtaken by G) arrives late.
+    let late_rows = vec![task(9_999, 1, Priority::Routine, "stale")];
+    update(
+        &mut state,
+        Msg::Reply(Reply::Page {
+            id: latest - 1,
+            at: PageAt::First,
+            rows: late_rows,
+            total: 1,
+        }),
+    );
+    assert_eq!(state.window.rows.len(), 200, "the late page was ignored");
+    assert_eq!(state.window.total, 1_000);
+    assert_eq!(
+        state.page_request,
+        Some(latest),
+        "still waiting for the page G asked for"
+    );
 }
 
 #[test]
 fn jumping_to_the_end_asks_for_the_last_page_and_lands_on_the_last_task() {
-    let tasks: Vec<Task> = (1..=200).map(|i| task(i, 1, Priority::Routine, "r")).collect();
+    let tasks: Vec<Task> = (1..=200)
+        .map(|i| task(i, 1, Priority::Routine, "r"))
+        .collect();
     let mut state = loaded(tasks, 5_000);
     let effects = update(&mut state, key('G'));
     let (id, at) = page_id(&effects);
     assert_eq!(at, PageAt::Last);
-    let last: Vec<Task> = (4_801..=5_000).map(|i| task(i, 1, Priority::Routine, "r")).collect();
-    update(&mut state, Msg::Reply(Reply::Page { id, at, rows: last, total: 5_000 }));
+    let last: Vec<Task> = (4_801..=5_000)
+        .map(|i| task(i, 1, Priority::Routine, "r"))
+        .collect();
+    update(
+        &mut state,
+        Msg::Reply(Reply::Page {
+            id,
+            at,
+            rows: last,
+            total: 5_000,
+        }),
+    );
     assert_eq!(state.window.selected, 4_999);
     assert_eq!(state.window.selected_task().map(|t| t.id), Some(5_000));
 }
@@ -151,7 +225,13 @@ fn q_quits() {
 
 fn render(state: &AppState, w: u16, h: u16) -> Terminal<TestBackend> {
     let cal = calendar();
-    let view = ViewContext { calendar: &cal, thresholds: thresholds(), keymap: keymap() };
+    let rules = taskgate::config::Config::example().policy_rules();
+    let view = ViewContext {
+        calendar: &cal,
+        thresholds: thresholds(),
+        keymap: keymap(),
+        rules: &rules,
+    };
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     terminal.draw(|f| draw(f, state, &view)).expect("draw");
     terminal
@@ -164,8 +244,18 @@ fn triage_state() -> AppState {
     let mut state = loaded(
         vec![
             task(2, 22, Priority::Routine, "Fit note required for 6 weeks"),
-            task(1, 3, Priority::Urgent, "Discharge medication - please prescribe"),
-            task(3, 1, Priority::Routine, "Patient update: wound healing well"),
+            task(
+                1,
+                3,
+                Priority::Urgent,
+                "Discharge medication - please prescribe",
+            ),
+            task(
+                3,
+                1,
+                Priority::Routine,
+                "Patient update: wound healing well",
+            ),
         ],
         3,
     );
@@ -210,7 +300,15 @@ fn a_small_window_asks_to_be_enlarged_and_no_size_panics() {
     let state = triage_state();
     let terminal = render(&state, 60, 20);
     insta::assert_snapshot!(terminal.backend());
-    for (w, h) in [(1, 1), (2, 5), (79, 24), (80, 23), (80, 24), (200, 60), (400, 120)] {
+    for (w, h) in [
+        (1, 1),
+        (2, 5),
+        (79, 24),
+        (80, 23),
+        (80, 24),
+        (200, 60),
+        (400, 120),
+    ] {
         render(&state, w, h);
     }
 }
@@ -219,8 +317,17 @@ fn staff() -> Vec<taskgate::domain::Staff> {
     taskgate::config::Config::example().staff
 }
 
-fn update_with_staff(state: &mut AppState, msg: Msg, staff: &[taskgate::domain::Staff]) -> Vec<Effect> {
-    let env = Env { keymap: keymap(), staff, groups: &[] };
+fn update_with_staff(
+    state: &mut AppState,
+    msg: Msg,
+    staff: &[taskgate::domain::Staff],
+) -> Vec<Effect> {
+    let env = Env {
+        keymap: keymap(),
+        staff,
+        groups: &[],
+        policy: None,
+    };
     taskgate::tui::update::update(state, msg, &env)
 }
 
@@ -232,7 +339,9 @@ fn acts(effects: &[Effect]) -> Vec<(&Change, &Vec<Target>)> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Request(Request::Act { change, targets, .. }) => Some((change, targets)),
+            Effect::Request(Request::Act {
+                change, targets, ..
+            }) => Some((change, targets)),
             _ => None,
         })
         .collect()
@@ -243,7 +352,12 @@ use taskgate::tui::msg::{Acted, Change};
 
 #[test]
 fn marking_two_tasks_and_pressing_r_rejects_both_in_one_action() {
-    let mut state = loaded((1..=5).map(|i| task(i, 1, Priority::Routine, "r")).collect(), 5);
+    let mut state = loaded(
+        (1..=5)
+            .map(|i| task(i, 1, Priority::Routine, "r"))
+            .collect(),
+        5,
+    );
     update(&mut state, key(' '));
     update(&mut state, key(' '));
     assert_eq!(state.marked.len(), 2, "Space marks and moves on");
@@ -251,25 +365,53 @@ fn marking_two_tasks_and_pressing_r_rejects_both_in_one_action() {
     let acts = acts(&effects);
     assert_eq!(acts.len(), 1);
     let (change, targets) = acts[0];
-    assert_eq!(*change, Change::Reject { template: "lmc-rejection".into(), edited: None });
+    assert_eq!(
+        *change,
+        Change::Reject {
+            template: "lmc-rejection".into(),
+            edited: None
+        }
+    );
     assert_eq!(targets.iter().map(|t| t.id).collect::<Vec<_>>(), vec![1, 2]);
 
     // The answer: a toast naming the undo key, the letters to the clipboard, marks cleared.
-    let done = Acted { change: change.clone(), tasks: 2, letters: vec!["Dear Colleague".into(); 2] };
+    let done = Acted {
+        change: change.clone(),
+        tasks: 2,
+        letters: vec!["Dear Colleague".into(); 2],
+    };
     let effects = update(&mut state, Msg::Reply(Reply::Acted(Ok(done))));
     let toast = state.toast.as_ref().expect("a toast");
-    assert!(toast.text.contains("Rejected 2 tasks") && toast.text.contains("u to undo"), "{}", toast.text);
-    assert!(effects.iter().any(|e| matches!(e, Effect::Copy(t) if t.contains("Dear Colleague"))));
-    assert!(effects.iter().any(|e| matches!(e, Effect::Request(Request::Page { .. }))));
+    assert!(
+        toast.text.contains("Rejected 2 tasks") && toast.text.contains("u to undo"),
+        "{}",
+        toast.text
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Copy(t) if t.contains("Dear Colleague")))
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Request(Request::Page { .. })))
+    );
     assert!(state.marked.is_empty());
 }
 
 #[test]
 fn a_refused_action_says_why_and_keeps_the_marks() {
-    let mut state = loaded((1..=3).map(|i| task(i, 1, Priority::Routine, "r")).collect(), 3);
+    let mut state = loaded(
+        (1..=3)
+            .map(|i| task(i, 1, Priority::Routine, "r"))
+            .collect(),
+        3,
+    );
     update(&mut state, key(' '));
     update(&mut state, key('r'));
-    let why = "Task 1: the letter needs `urgent_route`, which comes from policy.urgent_route".to_owned();
+    let why =
+        "Task 1: the letter needs `urgent_route`, which comes from policy.urgent_route".to_owned();
     update(&mut state, Msg::Reply(Reply::Acted(Err(why.clone()))));
     let toast = state.toast.as_ref().expect("a toast");
     assert!(toast.is_error);
@@ -279,10 +421,22 @@ fn a_refused_action_says_why_and_keeps_the_marks() {
 
 #[test]
 fn undo_and_status_filters_and_search_come_from_keys() {
-    let mut state = loaded((1..=3).map(|i| task(i, 1, Priority::Routine, "r")).collect(), 3);
+    let mut state = loaded(
+        (1..=3)
+            .map(|i| task(i, 1, Priority::Routine, "r"))
+            .collect(),
+        3,
+    );
     let effects = update(&mut state, key('u'));
     assert!(matches!(acts(&effects).as_slice(), [(Change::Undo, _)]));
-    update(&mut state, Msg::Reply(Reply::Acted(Ok(Acted { change: Change::Undo, tasks: 1, letters: vec![] }))));
+    update(
+        &mut state,
+        Msg::Reply(Reply::Acted(Ok(Acted {
+            change: Change::Undo,
+            tasks: 1,
+            letters: vec![],
+        }))),
+    );
 
     let effects = update(&mut state, key('s'));
     assert_eq!(state.filter.statuses, vec![Status::Assigned]);
@@ -301,7 +455,12 @@ fn undo_and_status_filters_and_search_come_from_keys() {
 #[test]
 fn reassigning_goes_through_the_picker_to_one_assign_action() {
     let staff = staff();
-    let mut state = loaded((1..=3).map(|i| task(i, 1, Priority::Routine, "r")).collect(), 3);
+    let mut state = loaded(
+        (1..=3)
+            .map(|i| task(i, 1, Priority::Routine, "r"))
+            .collect(),
+        3,
+    );
     update_with_staff(&mut state, key('a'), &staff);
     assert!(state.modal.is_some(), "the picker opens");
     for c in "chris".chars() {

@@ -367,3 +367,31 @@ fn no_size_panics_even_tiny_ones() {
     let terminal = render(&PickerState::new(Vec::new(), 1), 30, 8);
     assert!(find(terminal.backend().buffer(), "No one").1 < 8);
 }
+
+#[test]
+fn a_long_warning_is_shown_whole() {
+    let long = away(
+        person(
+            "hw",
+            "Henrietta Featherstonehaugh-Wolstenholme",
+            "Advanced nurse practitioner",
+        ),
+        30,
+        "sickness",
+    );
+    let mut picker = PickerState::new(
+        vec![long, person("jbloggs", "Jo Bloggs", "Receptionist")],
+        1,
+    );
+    press(&mut picker, KeyCode::Enter);
+    let terminal = render(&picker, 80, 24);
+    let buf = terminal.backend().buffer();
+    let (_, warning) = find(buf, "Henrietta Featherstonehaugh-Wolstenholme is");
+    let (_, end) = find(buf, "someone else.");
+    let (_, hint) = find(buf, "Enter assign");
+    assert!(
+        warning < end && end < hint,
+        "the warning's last words sit above the hint"
+    );
+    find(buf, "away until Mon 30 Nov");
+}

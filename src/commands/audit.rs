@@ -25,7 +25,10 @@ pub fn show(ctx: &Context, task_id: Option<i64>, limit: usize) -> Result<()> {
     let events = match task_id {
         Some(id) => {
             if store.task(id)?.is_none() {
-                return Err(eyre!("there is no task {id} in {}", ctx.db_path().display()));
+                return Err(eyre!(
+                    "there is no task {id} in {}",
+                    ctx.db_path().display()
+                ));
             }
             store.history(id)?
         }

@@ -12,6 +12,10 @@ pub fn run(ctx: &Context, dest: &Path) -> Result<()> {
     store
         .backup_to(dest)
         .wrap_err_with(|| format!("backup to {} failed", dest.display()))?;
-    println!("Backed up {} to {} (owner-only).", ctx.db_path().display(), dest.display());
+    println!(
+        "Backed up {} to {} (owner-only).",
+        ctx.db_path().display(),
+        dest.display()
+    );
     Ok(())
 }

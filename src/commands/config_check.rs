@@ -8,12 +8,19 @@ use super::Context;
 pub fn run(ctx: &Context) -> Result<()> {
     let c = &ctx.config;
     match &ctx.config_source {
-        Some(src) => println!("Config:        {} (found by {})", src.path.display(), src.found_by),
+        Some(src) => println!(
+            "Config:        {} (found by {})",
+            src.path.display(),
+            src.found_by
+        ),
         None => println!("Config:        none found; using the built-in demo config"),
     }
     println!("Mirror:        {}", ctx.paths.db.display());
     println!("Log file:      {}", ctx.paths.log_file.display());
-    println!("Practice:      {} ({})", c.practice.name, c.practice.ods_code);
+    println!(
+        "Practice:      {} ({})",
+        c.practice.name, c.practice.ods_code
+    );
     let calendar = ctx.calendar()?;
     println!(
         "Working time:  {} to {} on {} day(s) a week; {} closure day(s); bank holidays for {}",
@@ -30,7 +37,11 @@ pub fn run(ctx: &Context) -> Result<()> {
         h.covered_to().format("%d %b %Y"),
         h.len()
     );
-    println!("Staff:         {} people, {} groups", c.staff.len(), c.groups.len());
+    println!(
+        "Staff:         {} people, {} groups",
+        c.staff.len(),
+        c.groups.len()
+    );
     println!("Providers:     {} in the registry", c.providers.len());
     match ctx.acting_user() {
         Ok(s) => println!("Acting user:   {} ({})", s.name, s.id),

@@ -53,18 +53,27 @@ impl Context {
         let wt = &self.config.working_time;
         let json = match &wt.bank_holidays_file {
             Some(path) => std::fs::read_to_string(path).wrap_err_with(|| {
-                format!("cannot read working_time.bank_holidays_file {}", path.display())
+                format!(
+                    "cannot read working_time.bank_holidays_file {}",
+                    path.display()
+                )
             })?,
             None => SHIPPED_BANK_HOLIDAYS.to_owned(),
         };
-        let origin = wt
-            .bank_holidays_file
-            .as_deref()
-            .map_or_else(|| "the shipped bank-holiday data".to_owned(), |p| p.display().to_string());
+        let origin = wt.bank_holidays_file.as_deref().map_or_else(
+            || "the shipped bank-holiday data".to_owned(),
+            |p| p.display().to_string(),
+        );
         let holidays = BankHolidays::from_json(&json)
             .and_then(|b| b.for_nation(self.config.practice.nation))
             .wrap_err_with(|| format!("in {origin}"))?;
-        Ok(WorkingCalendar::new(&wt.days, wt.start, wt.end, holidays, wt.closures.iter().copied())?)
+        Ok(WorkingCalendar::new(
+            &wt.days,
+            wt.start,
+            wt.end,
+            holidays,
+            wt.closures.iter().copied(),
+        )?)
     }
 
     /// Opens the mirror, creating it when missing (commands that fill it: demo, import, sync).
@@ -90,7 +99,9 @@ impl Context {
     /// stands in, so the demo works on any machine.
     pub fn acting_user(&self) -> Result<Staff> {
         let env_user = std::env::var("TASKGATE_USER").ok();
-        let login = std::env::var("USER").ok().or_else(|| std::env::var("LOGNAME").ok());
+        let login = std::env::var("USER")
+            .ok()
+            .or_else(|| std::env::var("LOGNAME").ok());
         match config::acting_user(
             &self.config,
             self.user_flag.as_deref(),
@@ -98,9 +109,12 @@ impl Context {
             login.as_deref(),
         ) {
             Ok(staff) => Ok(staff),
-            Err(_) if self.demo && self.user_flag.is_none() && env_user.is_none() => {
-                self.config.staff.first().cloned().ok_or_else(|| eyre!("the demo config has no staff"))
-            }
+            Err(_) if self.demo && self.user_flag.is_none() && env_user.is_none() => self
+                .config
+                .staff
+                .first()
+                .cloned()
+                .ok_or_else(|| eyre!("the demo config has no staff")),
             Err(e) => Err(e.into()),
         }
     }

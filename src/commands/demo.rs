@@ -87,7 +87,13 @@ fn fill(ctx: &Context, store: &mut Store, tasks: usize, seed: u64) -> Result<()>
             until: today + Duration::days(5),
             reason: "annual leave".into(),
         };
-        store.record_absence(&Actor { id: DEMO_ACTOR, now }, &absence)?;
+        store.record_absence(
+            &Actor {
+                id: DEMO_ACTOR,
+                now,
+            },
+            &absence,
+        )?;
     }
     tracing::info!(tasks, seed, "demo mirror filled");
     Ok(())

@@ -34,7 +34,11 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<()> {
     let out = io::BufWriter::new(io::stdout().lock());
     let mut printer = Printer::new(args.format, out, &calendar, now)?;
     let mut after: Option<PageKey> = None;
-    let mut left = if args.limit == 0 { usize::MAX } else { args.limit };
+    let mut left = if args.limit == 0 {
+        usize::MAX
+    } else {
+        args.limit
+    };
     while left > 0 {
         let want = PAGE.min(left);
         let rows = store.tasks_after(&filter, after, want)?;
@@ -109,11 +113,20 @@ impl<'a, W: Write> Printer<'a, W> {
                 Sink::Csv(Box::new(w))
             }
         };
-        Ok(Printer { format, sink, calendar, now, first: true })
+        Ok(Printer {
+            format,
+            sink,
+            calendar,
+            now,
+            first: true,
+        })
     }
 
     fn row(&mut self, task: &Task) -> Result<()> {
-        let age = self.calendar.working_time_between(task.received_at, self.now).value;
+        let age = self
+            .calendar
+            .working_time_between(task.received_at, self.now)
+            .value;
         match &mut self.sink {
             Sink::Plain(out) if self.format == ListFormat::Table => writeln!(
                 out,

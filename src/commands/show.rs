@@ -44,11 +44,28 @@ pub fn run(ctx: &Context, id: i64, format: ShowFormat) -> Result<()> {
         ShowFormat::Text => {
             let mut s = String::new();
             let p = &task.patient;
-            writeln!(s, "Task {} ({}) — {}", task.id, task.source_id, task.subject)?;
-            writeln!(s, "Status:    {} {}", task.status, task.owner.as_deref().unwrap_or(""))?;
+            writeln!(
+                s,
+                "Task {} ({}) — {}",
+                task.id, task.source_id, task.subject
+            )?;
+            writeln!(
+                s,
+                "Status:    {} {}",
+                task.status,
+                task.owner.as_deref().unwrap_or("")
+            )?;
             writeln!(s, "Priority:  {}", task.priority)?;
-            let team = task.sender_team.as_deref().map(|t| format!(" — {t}")).unwrap_or_default();
-            writeln!(s, "From:      {} ({}){team}", task.provider_name, task.provider_ods)?;
+            let team = task
+                .sender_team
+                .as_deref()
+                .map(|t| format!(" — {t}"))
+                .unwrap_or_default();
+            writeln!(
+                s,
+                "From:      {} ({}){team}",
+                task.provider_name, task.provider_ods
+            )?;
             if let Some(named) = &task.addressed_to {
                 writeln!(s, "Addressed: {named} (not the unassigned inbox)")?;
             }
@@ -64,14 +81,31 @@ pub fn run(ctx: &Context, id: i64, format: ShowFormat) -> Result<()> {
             if let Some(w) = &age.warning {
                 writeln!(s, "Warning:   {w}")?;
             }
-            let nhs = p.nhs_number.map_or_else(|| "no valid NHS number".to_owned(), |n| n.to_string());
-            let dob = p.birth_date.map(|d| d.format("%d %b %Y").to_string()).unwrap_or_default();
+            let nhs = p
+                .nhs_number
+                .map_or_else(|| "no valid NHS number".to_owned(), |n| n.to_string());
+            let dob = p
+                .birth_date
+                .map(|d| d.format("%d %b %Y").to_string())
+                .unwrap_or_default();
             writeln!(s, "Patient:   {}  NHS {nhs}  DOB {dob}", p.name)?;
             writeln!(s, "\n{}\n", task.body)?;
-            let withdrawn = |w: Option<i64>| if w.is_some() { " (withdrawn by an undo)" } else { "" };
+            let withdrawn = |w: Option<i64>| {
+                if w.is_some() {
+                    " (withdrawn by an undo)"
+                } else {
+                    ""
+                }
+            };
             for n in &notes {
                 let w = withdrawn(n.withdrawn_by_action);
-                writeln!(s, "Note by {} at {}{w}: {}", n.author, local_stamp(n.at), n.text)?;
+                writeln!(
+                    s,
+                    "Note by {} at {}{w}: {}",
+                    n.author,
+                    local_stamp(n.at),
+                    n.text
+                )?;
             }
             for l in &letters {
                 let w = withdrawn(l.withdrawn_by_action);

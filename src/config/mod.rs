@@ -28,6 +28,7 @@ use serde::Deserialize;
 pub use user::{UserError, acting_user};
 
 use crate::domain::calendar::WorkingDuration;
+use crate::domain::policy::{PolicyRules, WorkCategory};
 use crate::domain::{Group, Priority, Provider, Staff};
 
 /// The config shipped in the binary: a fictional practice for `--demo`, and the source of the
@@ -104,6 +105,26 @@ impl Config {
             .iter()
             .map(ProviderEntry::to_provider)
             .collect()
+    }
+
+    /// The LMC policy as the pure domain reads it (the domain never sees the config itself).
+    pub fn policy_rules(&self) -> PolicyRules {
+        let p = &self.policy;
+        PolicyRules {
+            reject_from: p.reject_from,
+            max_body_chars: p.max_body_chars,
+            persistent_after: p.persistent_after,
+            categories: p
+                .categories
+                .iter()
+                .map(|c| WorkCategory {
+                    id: c.id.clone(),
+                    name: c.name.clone(),
+                    keywords: c.keywords.clone(),
+                    clause: c.clause.clone(),
+                })
+                .collect(),
+        }
     }
 
     /// How long a task of this priority may sit unactioned.

@@ -122,21 +122,39 @@ mod tests {
 
     #[test]
     fn known_numbers_from_the_domain_notes() {
-        assert_eq!(NhsNumber::parse("485 777 3457").map(|n| n.to_string()), Ok("485 777 3457".into()));
-        assert_eq!(NhsNumber::parse("485 777 3456"), Err(NhsNumberError::CheckDigit));
+        assert_eq!(
+            NhsNumber::parse("485 777 3457").map(|n| n.to_string()),
+            Ok("485 777 3457".into())
+        );
+        assert_eq!(
+            NhsNumber::parse("485 777 3456"),
+            Err(NhsNumberError::CheckDigit)
+        );
         assert!(NhsNumber::parse("999 000 0018").is_ok());
         assert_eq!(
             NhsNumber::parse("943-476-5919").map(|n| n.to_string()),
             Ok("943 476 5919".into())
         );
-        assert_eq!(NhsNumber::parse("9434765919").map(|n| n.digits()), Ok("9434765919".into()));
+        assert_eq!(
+            NhsNumber::parse("9434765919").map(|n| n.digits()),
+            Ok("9434765919".into())
+        );
     }
 
     #[test]
     fn bad_shapes_say_what_is_wrong() {
-        assert_eq!(NhsNumber::parse("943 476 591"), Err(NhsNumberError::WrongLength(9)));
-        assert_eq!(NhsNumber::parse("943 476 59190"), Err(NhsNumberError::WrongLength(11)));
-        assert_eq!(NhsNumber::parse("943/476/5919"), Err(NhsNumberError::BadCharacter('/')));
+        assert_eq!(
+            NhsNumber::parse("943 476 591"),
+            Err(NhsNumberError::WrongLength(9))
+        );
+        assert_eq!(
+            NhsNumber::parse("943 476 59190"),
+            Err(NhsNumberError::WrongLength(11))
+        );
+        assert_eq!(
+            NhsNumber::parse("943/476/5919"),
+            Err(NhsNumberError::BadCharacter('/'))
+        );
         assert_eq!(NhsNumber::parse(""), Err(NhsNumberError::WrongLength(0)));
     }
 

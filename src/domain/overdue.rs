@@ -62,7 +62,11 @@ pub fn assess(
     } else {
         DueState::OnTime
     };
-    DueAssessment { due_at: due.value, state, warning: due.warning }
+    DueAssessment {
+        due_at: due.value,
+        state,
+        warning: due.warning,
+    }
 }
 
 /// The latest receipt instant (to the second) whose due time, `threshold` of working time later,

@@ -51,27 +51,30 @@ pub fn presence_on(staff_id: &str, day: NaiveDate, absences: &[Absence]) -> Pres
         .iter()
         .filter(|a| a.staff_id == staff_id && a.covers(day))
         .max_by_key(|a| a.until)
-        .map_or(Presence::Present, |a| Presence::Away { until: a.until, reason: a.reason.clone() })
+        .map_or(Presence::Present, |a| Presence::Away {
+            until: a.until,
+            reason: a.reason.clone(),
+        })
 }
 
 /// A group is away only when every member is: one person on duty can still pick its tasks up.
+/// It is back as soon as its first member returns, so the date shown is the earliest return.
 pub fn group_presence_on(group: &Group, day: NaiveDate, absences: &[Absence]) -> Presence {
-    let mut latest: Option<Presence> = None;
+    let mut first_back: Option<(NaiveDate, String)> = None;
     for member in &group.members {
         match presence_on(member, day, absences) {
             Presence::Present => return Presence::Present,
-            away @ Presence::Away { .. } => {
-                let later = match (&latest, &away) {
-                    (Some(Presence::Away { until: a, .. }), Presence::Away { until: b, .. }) => b > a,
-                    _ => true,
-                };
-                if later {
-                    latest = Some(away);
+            Presence::Away { until, reason } => {
+                if first_back.as_ref().is_none_or(|(u, _)| until < *u) {
+                    first_back = Some((until, reason));
                 }
             }
         }
     }
-    latest.unwrap_or(Presence::Present)
+    first_back.map_or(Presence::Present, |(until, reason)| Presence::Away {
+        until,
+        reason,
+    })
 }
 
 #[cfg(test)]
@@ -83,28 +86,48 @@ mod tests {
     }
 
     fn away(id: &str, from: u32, until: u32) -> Absence {
-        Absence { staff_id: id.into(), from: day(from), until: day(until), reason: "leave".into() }
+        Absence {
+            staff_id: id.into(),
+            from: day(from),
+            until: day(until),
+            reason: "leave".into(),
+        }
     }
 
     #[test]
     fn absence_covers_both_end_days() {
         let a = [away("jo", 10, 12)];
         assert_eq!(presence_on("jo", day(9), &a), Presence::Present);
-        assert!(matches!(presence_on("jo", day(10), &a), Presence::Away { .. }));
-        assert!(matches!(presence_on("jo", day(12), &a), Presence::Away { .. }));
+        assert!(matches!(
+            presence_on("jo", day(10), &a),
+            Presence::Away { .. }
+        ));
+        assert!(matches!(
+            presence_on("jo", day(12), &a),
+            Presence::Away { .. }
+        ));
         assert_eq!(presence_on("jo", day(13), &a), Presence::Present);
         assert_eq!(presence_on("sam", day(11), &a), Presence::Present);
     }
 
     #[test]
     fn a_group_is_away_only_when_all_members_are() {
-        let g = Group { id: "rx".into(), name: "Prescriptions".into(), members: vec!["jo".into(), "sam".into()] };
+        let g = Group {
+            id: "rx".into(),
+            name: "Prescriptions".into(),
+            members: vec!["jo".into(), "sam".into()],
+        };
         let one = [away("jo", 10, 12)];
         assert_eq!(group_presence_on(&g, day(11), &one), Presence::Present);
         let both = [away("jo", 10, 12), away("sam", 11, 20)];
         assert_eq!(
             group_presence_on(&g, day(11), &both),
-            Presence::Away { until: day(20), reason: "leave".into() }
+            Presence::Away {
+                until: day(12),
+                reason: "leave".into()
+            },
+            "the group is back when Jo is"
         );
+        assert_eq!(group_presence_on(&g, day(14), &both), Presence::Present);
     }
 }

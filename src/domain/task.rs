@@ -102,8 +102,12 @@ pub enum Priority {
 }
 
 impl Priority {
-    pub const ALL: [Priority; 4] =
-        [Priority::Routine, Priority::Urgent, Priority::Asap, Priority::Stat];
+    pub const ALL: [Priority; 4] = [
+        Priority::Routine,
+        Priority::Urgent,
+        Priority::Asap,
+        Priority::Stat,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -275,9 +279,17 @@ mod tests {
 
     #[test]
     fn initials_come_from_each_name_part() {
-        let p = Patient { nhs_number: None, name: "Ada  Lovelace-King".into(), birth_date: None };
+        let p = Patient {
+            nhs_number: None,
+            name: "Ada  Lovelace-King".into(),
+            birth_date: None,
+        };
         assert_eq!(p.initials(), "AL");
-        let p = Patient { nhs_number: None, name: "SMITH, john".into(), birth_date: None };
+        let p = Patient {
+            nhs_number: None,
+            name: "SMITH, john".into(),
+            birth_date: None,
+        };
         assert_eq!(p.initials(), "SJ");
     }
 }

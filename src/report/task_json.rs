@@ -50,7 +50,10 @@ impl<'a> TaskJson<'a> {
             row_version: task.row_version,
             status: task.status.as_str(),
             priority: task.priority.as_str(),
-            provider: ProviderJson { ods_code: &task.provider_ods, name: &task.provider_name },
+            provider: ProviderJson {
+                ods_code: &task.provider_ods,
+                name: &task.provider_name,
+            },
             sender_team: task.sender_team.as_deref(),
             addressed_to: task.addressed_to.as_deref(),
             owner: task.owner.as_deref(),

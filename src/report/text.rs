@@ -29,7 +29,9 @@ pub fn fit(text: &str, width: usize) -> String {
 
 /// A receipt time as staff read it: local (Europe/London) weekday, date and time.
 pub fn local_stamp(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&chrono_tz::Europe::London).format("%a %d %b %Y %H:%M").to_string()
+    at.with_timezone(&chrono_tz::Europe::London)
+        .format("%a %d %b %Y %H:%M")
+        .to_string()
 }
 
 #[cfg(test)]

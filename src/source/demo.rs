@@ -73,7 +73,10 @@ pub fn generate(spec: DemoSpec) -> Result<DemoTasks, VocabularyError> {
         toml::from_str(VOCABULARY).map_err(|e| VocabularyError(e.to_string()))?;
     let empty_pool = vocab.first_names.is_empty()
         || vocab.surnames.is_empty()
-        || vocab.providers.iter().any(|p| p.teams.is_empty() || p.kinds.is_empty())
+        || vocab
+            .providers
+            .iter()
+            .any(|p| p.teams.is_empty() || p.kinds.is_empty())
         || vocab.providers.is_empty()
         || vocab.bodies.journal.is_empty()
         || vocab.bodies.detailed.is_empty();
@@ -90,7 +93,13 @@ pub fn generate(spec: DemoSpec) -> Result<DemoTasks, VocabularyError> {
     let working_days = i64::try_from(spec.tasks / TASKS_PER_WORKING_DAY).unwrap_or(MAX_SPAN_DAYS);
     // Calendar days ≈ working days × 7/5.
     let span_days = (working_days * 7 / 5).clamp(MIN_SPAN_DAYS, MAX_SPAN_DAYS);
-    Ok(DemoTasks { vocab, rng: ChaCha8Rng::seed_from_u64(spec.seed), spec, next: 0, span_days })
+    Ok(DemoTasks {
+        vocab,
+        rng: ChaCha8Rng::seed_from_u64(spec.seed),
+        spec,
+        next: 0,
+        span_days,
+    })
 }
 
 impl Iterator for DemoTasks {
@@ -195,7 +204,9 @@ impl DemoTasks {
         }
         let (h0, h1) = if out_of_hours { (17, 22) } else { (8, 17) };
         let minute_of_day = rng.random_range(h0 * 60..h1 * 60);
-        let naive = day.and_hms_opt(minute_of_day / 60, minute_of_day % 60, 0).unwrap_or_default();
+        let naive = day
+            .and_hms_opt(minute_of_day / 60, minute_of_day % 60, 0)
+            .unwrap_or_default();
         let at = London
             .from_local_datetime(&naive)
             .earliest()
@@ -264,8 +275,16 @@ mod tests {
         DemoSpec {
             tasks,
             seed,
-            now: Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().expect("instant"),
-            staff: vec![Staff { id: "jo".into(), name: "Jo Bloggs".into(), role: None, login: None }],
+            now: Utc
+                .with_ymd_and_hms(2026, 11, 20, 12, 0, 0)
+                .single()
+                .expect("instant"),
+            staff: vec![Staff {
+                id: "jo".into(),
+                name: "Jo Bloggs".into(),
+                role: None,
+                login: None,
+            }],
             group_ids: vec!["admin".into()],
         }
     }
@@ -288,7 +307,10 @@ mod tests {
             let nhs = t.patient.nhs_number.expect("demo tasks carry a number");
             assert!(nhs.is_synthetic(), "{nhs} is outside the 999 range");
             assert!(t.received_at < now);
-            assert_eq!(t.owner.is_some(), matches!(t.status, Status::Assigned | Status::Completed));
+            assert_eq!(
+                t.owner.is_some(),
+                matches!(t.status, Status::Assigned | Status::Completed)
+            );
         }
     }
 

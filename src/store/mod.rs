@@ -10,6 +10,7 @@ mod audit;
 mod files;
 mod misc;
 mod overdue;
+mod provider_facts;
 mod providers;
 mod query;
 mod records;

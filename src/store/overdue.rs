@@ -20,7 +20,10 @@ impl Store {
                 "SELECT count(*) FROM tasks
                   WHERE status = 'new' AND received_at <= ?1 AND priority = ?2",
             )?
-            .query_row(rusqlite::params![cutoff.timestamp(), priority.as_str()], |r| r.get(0))?;
+            .query_row(
+                rusqlite::params![cutoff.timestamp(), priority.as_str()],
+                |r| r.get(0),
+            )?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 }

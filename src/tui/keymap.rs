@@ -126,10 +126,13 @@ impl Action {
 impl FromStr for Action {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Action::ALL.into_iter().find(|a| a.name() == s.trim()).ok_or_else(|| {
-            let known: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
-            format!("unknown action `{s}` (known: {})", known.join(", "))
-        })
+        Action::ALL
+            .into_iter()
+            .find(|a| a.name() == s.trim())
+            .ok_or_else(|| {
+                let known: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+                format!("unknown action `{s}` (known: {})", known.join(", "))
+            })
     }
 }
 
@@ -144,7 +147,10 @@ impl Key {
     /// The key a terminal event stands for. Shift is folded into the character ('G'), so it
     /// is ignored here; BackTab arrives as its own code.
     pub fn of(event: &KeyEvent) -> Key {
-        Key { code: event.code, ctrl: event.modifiers.contains(KeyModifiers::CONTROL) }
+        Key {
+            code: event.code,
+            ctrl: event.modifiers.contains(KeyModifiers::CONTROL),
+        }
     }
 }
 
@@ -221,8 +227,14 @@ pub struct KeymapError {
 }
 
 fn parse_binding(k: &str, a: &str) -> Result<(Key, Action), KeymapError> {
-    let err = |message| KeymapError { key: k.to_owned(), message };
-    Ok((k.parse::<Key>().map_err(err)?, a.parse::<Action>().map_err(err)?))
+    let err = |message| KeymapError {
+        key: k.to_owned(),
+        message,
+    };
+    Ok((
+        k.parse::<Key>().map_err(err)?,
+        a.parse::<Action>().map_err(err)?,
+    ))
 }
 
 impl Keymap {
@@ -243,7 +255,10 @@ impl Keymap {
         let mut notices = Vec::new();
         for (k, a) in overrides {
             if a.trim() == "none" {
-                let key = k.parse::<Key>().map_err(|message| KeymapError { key: k.clone(), message })?;
+                let key = k.parse::<Key>().map_err(|message| KeymapError {
+                    key: k.clone(),
+                    message,
+                })?;
                 bindings.remove(&key);
                 continue;
             }
@@ -261,7 +276,8 @@ impl Keymap {
         let mut map = Keymap { bindings, notices };
         for action in Action::ALL {
             if map.keys_for(action).is_empty() {
-                map.notices.push(format!("{} has no key: bind one in [keys]", action.name()));
+                map.notices
+                    .push(format!("{} has no key: bind one in [keys]", action.name()));
             }
         }
         Ok(map)
@@ -273,15 +289,21 @@ impl Keymap {
 
     /// The keys bound to `action`, single characters first, in a stable order.
     pub fn keys_for(&self, action: Action) -> Vec<Key> {
-        let mut keys: Vec<Key> =
-            self.bindings.iter().filter(|(_, a)| **a == action).map(|(k, _)| *k).collect();
+        let mut keys: Vec<Key> = self
+            .bindings
+            .iter()
+            .filter(|(_, a)| **a == action)
+            .map(|(k, _)| *k)
+            .collect();
         keys.sort_by_key(|k| (k.ctrl, !matches!(k.code, KeyCode::Char(_)), k.to_string()));
         keys
     }
 
     /// The first key for `action` as text, for hints and toasts ("u").
     pub fn hint(&self, action: Action) -> String {
-        self.keys_for(action).first().map_or_else(|| "?".into(), ToString::to_string)
+        self.keys_for(action)
+            .first()
+            .map_or_else(|| "?".into(), ToString::to_string)
     }
 }
 
@@ -310,13 +332,20 @@ mod tests {
         let map = Keymap::load(&o).expect("loads");
         let r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE);
         assert_eq!(map.action(&r), Some(Action::Complete));
-        assert!(map.notices.iter().any(|n| n.contains("key r now does complete instead of reject")));
+        assert!(
+            map.notices
+                .iter()
+                .any(|n| n.contains("key r now does complete instead of reject"))
+        );
         assert!(map.notices.iter().any(|n| n.contains("reject has no key")));
 
         let mut bad = BTreeMap::new();
         bad.insert("x".to_owned(), "explode".to_owned());
         let e = Keymap::load(&bad).expect_err("unknown action");
-        assert!(e.to_string().contains("[keys] \"x\": unknown action `explode`"));
+        assert!(
+            e.to_string()
+                .contains("[keys] \"x\": unknown action `explode`")
+        );
         let mut bad = BTreeMap::new();
         bad.insert("hyper-x".to_owned(), "quit".to_owned());
         assert!(Keymap::load(&bad).is_err());

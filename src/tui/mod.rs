@@ -19,15 +19,15 @@ use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
+use self::keymap::Keymap;
 use self::msg::{Effect, Msg};
 use self::state::AppState;
 use self::ui::ViewContext;
-use self::keymap::Keymap;
 use self::update::Env;
 use self::worker::{Worker, WorkerContext};
 use crate::commands::Context;
-use crate::letters::LetterSources;
 use crate::domain::overdue::Thresholds;
+use crate::letters::LetterSources;
 
 /// Ages and overdue counts move in minutes, so a 30-second tick is plenty and costs nothing.
 const TICK: StdDuration = StdDuration::from_secs(30);
@@ -60,16 +60,34 @@ pub fn run(ctx: &Context) -> Result<()> {
     };
     let worker = Worker::start(&ctx.paths.db, worker_ctx, reply_tx)
         .wrap_err_with(|| format!("cannot open the mirror {}", ctx.paths.db.display()))?;
-    let env = Env { keymap: &keymap, staff: &ctx.config.staff, groups: &ctx.config.groups };
+    let rules = ctx.config.policy_rules();
+    let env = Env {
+        keymap: &keymap,
+        staff: &ctx.config.staff,
+        groups: &ctx.config.groups,
+        policy: Some((&rules, &calendar)),
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .wrap_err("cannot start the event loop")?;
-    let view = ViewContext { calendar: &calendar, thresholds, keymap: &keymap };
+    let view = ViewContext {
+        calendar: &calendar,
+        thresholds,
+        keymap: &keymap,
+        rules: &rules,
+    };
     let mut terminal = TerminalGuard::new();
     tracing::info!("tui opened");
-    let result =
-        runtime.block_on(event_loop(&mut terminal.0, &mut state, &view, &env, &worker, reply_rx, ctx));
+    let result = runtime.block_on(event_loop(
+        &mut terminal.0,
+        &mut state,
+        &view,
+        &env,
+        &worker,
+        reply_rx,
+        ctx,
+    ));
     drop(terminal);
     tracing::info!("tui closed");
     result

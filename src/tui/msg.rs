@@ -1,10 +1,13 @@
 //! The vocabulary between the loop and `update`: messages in, effects out, and the requests the
 //! database worker answers.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 use super::state::{Counts, Detail};
+use crate::domain::policy::ProviderFacts;
 use crate::domain::{Absence, Task, TaskId};
 use crate::store::{PageKey, Target, TaskFilter};
 
@@ -35,11 +38,19 @@ pub enum PageAt {
 pub enum Change {
     /// Reject with a letter: each task gets its own rendering of `template`, unless the user
     /// edited the text for a single task (`edited`).
-    Reject { template: String, edited: Option<String> },
-    Assign { owner: String, note: Option<String> },
+    Reject {
+        template: String,
+        edited: Option<String>,
+    },
+    Assign {
+        owner: String,
+        note: Option<String>,
+    },
     Unassign,
     Complete,
-    Note { text: String },
+    Note {
+        text: String,
+    },
     Undo,
 }
 
@@ -59,12 +70,34 @@ impl Change {
 
 #[derive(Debug, Clone)]
 pub enum Request {
-    Page { id: u64, filter: TaskFilter, at: PageAt, limit: usize },
-    Detail { id: u64, task_id: TaskId },
-    Counts { now: DateTime<Utc> },
+    Page {
+        id: u64,
+        filter: TaskFilter,
+        at: PageAt,
+        limit: usize,
+    },
+    Detail {
+        id: u64,
+        task_id: TaskId,
+    },
+    Counts {
+        now: DateTime<Utc>,
+    },
     Absences,
-    Act { change: Change, targets: Vec<Target>, now: DateTime<Utc> },
-    RenderLetter { task_id: TaskId, template: String, now: DateTime<Utc> },
+    /// Agreements and recent rejections per provider, for the policy flags.
+    ProviderFacts {
+        now: DateTime<Utc>,
+    },
+    Act {
+        change: Change,
+        targets: Vec<Target>,
+        now: DateTime<Utc>,
+    },
+    RenderLetter {
+        task_id: TaskId,
+        template: String,
+        now: DateTime<Utc>,
+    },
 }
 
 /// What an action did, for the toast and the clipboard.
@@ -78,13 +111,29 @@ pub struct Acted {
 
 #[derive(Debug)]
 pub enum Reply {
-    Page { id: u64, at: PageAt, rows: Vec<Task>, total: u64 },
-    Detail { id: u64, detail: Detail },
+    Page {
+        id: u64,
+        at: PageAt,
+        rows: Vec<Task>,
+        total: u64,
+    },
+    Detail {
+        id: u64,
+        detail: Detail,
+    },
     Counts(Counts),
     Absences(Vec<Absence>),
+    ProviderFacts(HashMap<String, ProviderFacts>),
     Acted(Result<Acted, String>),
-    Rendered { task_id: TaskId, template: String, result: Result<String, String> },
-    Failed { what: &'static str, message: String },
+    Rendered {
+        task_id: TaskId,
+        template: String,
+        result: Result<String, String>,
+    },
+    Failed {
+        what: &'static str,
+        message: String,
+    },
 }
 
 /// What `update` asks the loop to do; the loop owns the terminal, the database and the clock.

@@ -1,12 +1,13 @@
 //! Everything the screen shows, owned by the loop and changed only by `update`. Drawing reads
 //! it; nothing else writes it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
 use super::letter_pane::LetterPaneState;
 use super::picker::PickerState;
+use crate::domain::policy::ProviderFacts;
 use crate::domain::{Absence, Status, Task, TaskId};
 use crate::store::{AuditEvent, Note, StoredLetter, Target, TaskFilter};
 
@@ -83,6 +84,7 @@ pub enum StatusView {
 }
 
 impl StatusView {
+    #[must_use]
     pub fn next(self) -> StatusView {
         match self {
             StatusView::New => StatusView::Assigned,
@@ -130,8 +132,13 @@ pub enum InputPurpose {
 /// The modal on top of the screen, if any; keys go to it first.
 #[derive(Debug)]
 pub enum Modal {
-    Help { scroll: u16 },
-    Picker { picker: PickerState, targets: Vec<Target> },
+    Help {
+        scroll: u16,
+    },
+    Picker {
+        picker: PickerState,
+        targets: Vec<Target>,
+    },
     Letter(LetterModal),
     Input(InputLine),
 }
@@ -177,18 +184,29 @@ pub struct AppState {
     pub toast: Option<Toast>,
     /// Recorded absences, for the picker and the "away" warnings.
     pub absences: Vec<Absence>,
+    /// Per provider, what the policy flags need (agreement, recent rejections).
+    pub provider_facts: HashMap<String, ProviderFacts>,
     /// An action is on its way to the mirror; further actions wait for its answer.
     pub acting: bool,
     pub quit: bool,
 }
 
 impl AppState {
-    pub fn new(practice: String, acting_user: String, source_label: String, now: DateTime<Utc>) -> Self {
+    #[must_use]
+    pub fn new(
+        practice: String,
+        acting_user: String,
+        source_label: String,
+        now: DateTime<Utc>,
+    ) -> Self {
         AppState {
             practice,
             acting_user,
             source_label,
-            filter: TaskFilter { statuses: vec![Status::New], ..TaskFilter::default() },
+            filter: TaskFilter {
+                statuses: vec![Status::New],
+                ..TaskFilter::default()
+            },
             window: TaskWindow::default(),
             detail: None,
             counts: Counts::default(),
@@ -202,6 +220,7 @@ impl AppState {
             modal: None,
             toast: None,
             absences: Vec::new(),
+            provider_facts: HashMap::new(),
             acting: false,
             quit: false,
         }
@@ -212,10 +231,21 @@ impl AppState {
         if self.marked.is_empty() {
             self.window
                 .selected_task()
-                .map(|t| vec![Target { id: t.id, row_version: t.row_version }])
+                .map(|t| {
+                    vec![Target {
+                        id: t.id,
+                        row_version: t.row_version,
+                    }]
+                })
                 .unwrap_or_default()
         } else {
-            self.marked.iter().map(|(id, v)| Target { id: *id, row_version: *v }).collect()
+            self.marked
+                .iter()
+                .map(|(id, v)| Target {
+                    id: *id,
+                    row_version: *v,
+                })
+                .collect()
         }
     }
 

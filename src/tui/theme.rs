@@ -37,3 +37,7 @@ pub fn toast() -> Style {
 pub fn marked() -> Style {
     Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)
 }
+
+pub fn flag() -> Style {
+    Style::new().fg(Color::Magenta)
+}

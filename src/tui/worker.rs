@@ -42,14 +42,16 @@ impl Worker {
     ) -> color_eyre::Result<Worker> {
         let mut store = Store::open(db)?;
         let (tx, rx) = mpsc::channel::<Request>();
-        thread::Builder::new().name("taskgate-db".into()).spawn(move || {
-            for request in rx {
-                let reply = answer(&mut store, &ctx, request);
-                if replies.send(reply).is_err() {
-                    break;
+        thread::Builder::new()
+            .name("taskgate-db".into())
+            .spawn(move || {
+                for request in rx {
+                    let reply = answer(&mut store, &ctx, request);
+                    if replies.send(reply).is_err() {
+                        break;
+                    }
                 }
-            }
-        })?;
+            })?;
         Ok(Worker { requests: tx })
     }
 
@@ -62,15 +64,27 @@ impl Worker {
 
 fn answer(store: &mut Store, ctx: &WorkerContext, request: Request) -> Reply {
     match request {
-        Request::Page { id, filter, at, limit } => {
+        Request::Page {
+            id,
+            filter,
+            at,
+            limit,
+        } => {
             let rows = match at {
                 PageAt::First => store.tasks_after(&filter, None, limit),
-                PageAt::After(key) | PageAt::From(key) => store.tasks_after(&filter, Some(key), limit),
+                PageAt::After(key) | PageAt::From(key) => {
+                    store.tasks_after(&filter, Some(key), limit)
+                }
                 PageAt::Last => store.tasks_before(&filter, None, limit),
                 PageAt::Before(key) => store.tasks_before(&filter, Some(key), limit),
             };
             match rows.and_then(|rows| Ok((rows, store.count_tasks(&filter)?))) {
-                Ok((rows, total)) => Reply::Page { id, at, rows, total },
+                Ok((rows, total)) => Reply::Page {
+                    id,
+                    at,
+                    rows,
+                    total,
+                },
                 Err(e) => failed("tasks", &e),
             }
         }
@@ -92,19 +106,41 @@ fn answer(store: &mut Store, ctx: &WorkerContext, request: Request) -> Reply {
             Ok(c) => Reply::Counts(c),
             Err(e) => failed("the counts", &e),
         },
+        Request::ProviderFacts { now } => {
+            match store.provider_facts(now - chrono::Duration::days(30)) {
+                Ok(facts) => Reply::ProviderFacts(facts),
+                Err(e) => failed("the providers", &e),
+            }
+        }
         Request::Absences => match store.absences() {
             Ok(a) => Reply::Absences(a),
             Err(e) => failed("who is away", &e),
         },
-        Request::RenderLetter { task_id, template, now } => {
+        Request::RenderLetter {
+            task_id,
+            template,
+            now,
+        } => {
             let result = render(store, ctx, task_id, &template, now);
-            Reply::Rendered { task_id, template, result }
+            Reply::Rendered {
+                task_id,
+                template,
+                result,
+            }
         }
-        Request::Act { change, targets, now } => {
+        Request::Act {
+            change,
+            targets,
+            now,
+        } => {
             let result = act(store, ctx, &change, &targets, now);
             // Counts only: the log never carries task text or patient details.
             tracing::info!(ok = result.is_ok(), tasks = targets.len(), "action");
-            Reply::Acted(result.map(|(tasks, letters)| Acted { change, tasks, letters }))
+            Reply::Acted(result.map(|(tasks, letters)| Acted {
+                change,
+                tasks,
+                letters,
+            }))
         }
     }
 }
@@ -134,7 +170,10 @@ fn act(
     targets: &[Target],
     now: DateTime<Utc>,
 ) -> Result<(usize, Vec<String>), String> {
-    let by = Actor { id: &ctx.acting.id, now };
+    let by = Actor {
+        id: &ctx.acting.id,
+        now,
+    };
     let outcome = match change {
         Change::Reject { template, edited } => {
             let mut items = Vec::with_capacity(targets.len());
@@ -143,10 +182,18 @@ fn act(
                     Some(text) if targets.len() == 1 => text.clone(),
                     _ => render(store, ctx, target.id, template, now)?,
                 };
-                items.push((*target, NewLetter { template: template.clone(), body }));
+                items.push((
+                    *target,
+                    NewLetter {
+                        template: template.clone(),
+                        body,
+                    },
+                ));
             }
             let letters = items.iter().map(|(_, l)| l.body.clone()).collect();
-            let outcome = store.reject_with_letter(&by, &items).map_err(|e| e.to_string())?;
+            let outcome = store
+                .reject_with_letter(&by, &items)
+                .map_err(|e| e.to_string())?;
             return Ok((outcome.tasks.len(), letters));
         }
         Change::Assign { owner, note } => store.assign(&by, targets, owner, note.as_deref()),
@@ -155,7 +202,9 @@ fn act(
         Change::Note { text } => store.add_note(&by, targets, text),
         Change::Undo => store.undo_last(&by),
     };
-    outcome.map(|o| (o.tasks.len(), Vec::new())).map_err(|e| e.to_string())
+    outcome
+        .map(|o| (o.tasks.len(), Vec::new()))
+        .map_err(|e| e.to_string())
 }
 
 /// Overdue and due-soon counts without reading every task: for each priority, the latest
@@ -174,14 +223,23 @@ fn counts(
         let threshold = th.for_priority(p);
         overdue +=
             store.count_unactioned_received_by(p, latest_receipt_due_by(cal, threshold, now))?;
-        by_soon += store
-            .count_unactioned_received_by(p, latest_receipt_due_by(cal, threshold, soon_deadline))?;
+        by_soon += store.count_unactioned_received_by(
+            p,
+            latest_receipt_due_by(cal, threshold, soon_deadline),
+        )?;
     }
     let by_status: BTreeMap<_, _> = store.status_counts()?;
-    Ok(Counts { by_status, overdue, due_soon: by_soon.saturating_sub(overdue) })
+    Ok(Counts {
+        by_status,
+        overdue,
+        due_soon: by_soon.saturating_sub(overdue),
+    })
 }
 
 fn failed(what: &'static str, e: &StoreError) -> Reply {
     tracing::warn!(what, "database request failed");
-    Reply::Failed { what, message: e.to_string() }
+    Reply::Failed {
+        what,
+        message: e.to_string(),
+    }
 }

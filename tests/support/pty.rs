@@ -24,7 +24,12 @@ impl Screen {
     /// Starts taskgate with `args` in a `cols`×`rows` terminal, with `env` set.
     pub fn start(args: &[&str], env: &[(&str, &Path)], cols: u16, rows: u16) -> Screen {
         let pty = native_pty_system()
-            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("open a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_taskgate"));
         cmd.args(args);
@@ -56,7 +61,13 @@ impl Screen {
         });
         let size = |n: u16| std::num::NonZeroU16::new(n.max(1)).expect("non-zero");
         let parser = vt100::Parser::new(size(rows), size(cols), 0);
-        Screen { parser, output: rx, writer, child, raw: Vec::new() }
+        Screen {
+            parser,
+            output: rx,
+            writer,
+            child,
+            raw: Vec::new(),
+        }
     }
 
     fn pump(&mut self, wait: Duration) {
@@ -120,7 +131,11 @@ impl Screen {
                 self.pump(Duration::from_millis(50));
                 return status.success();
             }
-            assert!(Instant::now() < deadline, "taskgate did not exit:\n{}", self.contents());
+            assert!(
+                Instant::now() < deadline,
+                "taskgate did not exit:\n{}",
+                self.contents()
+            );
         }
     }
 
@@ -130,7 +145,8 @@ impl Screen {
         let out = String::from_utf8_lossy(&self.raw);
         let entered = out.rfind("\x1b[?1049h");
         let left = out.rfind("\x1b[?1049l");
-        matches!((entered, left), (Some(e), Some(l)) if l > e) && !self.parser.screen().hide_cursor()
+        matches!((entered, left), (Some(e), Some(l)) if l > e)
+            && !self.parser.screen().hide_cursor()
     }
 }
 

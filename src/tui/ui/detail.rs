@@ -29,21 +29,51 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
     };
     let label = |s: &'static str| Span::styled(s, theme::label());
     let p = &t.patient;
-    let nhs = p.nhs_number.map_or_else(|| "no valid NHS number".to_owned(), |n| n.to_string());
-    let dob = p.birth_date.map_or_else(|| "unknown".into(), |d| d.format("%d %b %Y").to_string());
-    let team = t.sender_team.as_deref().map(|s| format!(" — {s}")).unwrap_or_default();
+    let nhs = p
+        .nhs_number
+        .map_or_else(|| "no valid NHS number".to_owned(), |n| n.to_string());
+    let dob = p
+        .birth_date
+        .map_or_else(|| "unknown".into(), |d| d.format("%d %b %Y").to_string());
+    let team = t
+        .sender_team
+        .as_deref()
+        .map(|s| format!(" — {s}"))
+        .unwrap_or_default();
     let mut lines = vec![
         Line::from(vec![label("Subject   "), Span::raw(t.subject.as_str())]),
-        Line::from(vec![label("Patient   "), Span::raw(format!("{}   NHS {nhs}   DOB {dob}", p.name))]),
-        Line::from(vec![label("From      "), Span::raw(format!("{} ({}){team}", t.provider_name, t.provider_ods))]),
+        Line::from(vec![
+            label("Patient   "),
+            Span::raw(format!("{}   NHS {nhs}   DOB {dob}", p.name)),
+        ]),
+        Line::from(vec![
+            label("From      "),
+            Span::raw(format!("{} ({}){team}", t.provider_name, t.provider_ods)),
+        ]),
         Line::from(vec![
             label("Received  "),
-            Span::raw(format!("{}   {} · {}", local_stamp(t.received_at), t.priority, t.status)),
-            Span::raw(t.owner.as_deref().map(|o| format!(" to {o}")).unwrap_or_default()),
+            Span::raw(format!(
+                "{}   {} · {}",
+                local_stamp(t.received_at),
+                t.priority,
+                t.status
+            )),
+            Span::raw(
+                t.owner
+                    .as_deref()
+                    .map(|o| format!(" to {o}"))
+                    .unwrap_or_default(),
+            ),
         ]),
     ];
     if t.status == Status::New {
-        let a = assess(view.calendar, &view.thresholds, t.priority, t.received_at, state.now);
+        let a = assess(
+            view.calendar,
+            &view.thresholds,
+            t.priority,
+            t.received_at,
+            state.now,
+        );
         let (word, style) = match a.state {
             DueState::Overdue => ("OVERDUE since", Style::new().fg(theme::OVERDUE)),
             DueState::DueSoon => ("due soon, at", Style::new().fg(theme::DUE_SOON)),
@@ -63,7 +93,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
             ),
         ]));
         if let Some(w) = a.warning {
-            lines.push(Line::from(Span::styled(format!("          {w}"), theme::error())));
+            lines.push(Line::from(Span::styled(
+                format!("          {w}"),
+                theme::error(),
+            )));
         }
     }
     if let Some(named) = &t.addressed_to {
@@ -73,7 +106,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
         ]));
     }
     if let Some(due) = t.due_by {
-        lines.push(Line::from(vec![label("Sender due"), Span::raw(format!(" {}", local_stamp(due)))]));
+        lines.push(Line::from(vec![
+            label("Sender due"),
+            Span::raw(format!(" {}", local_stamp(due))),
+        ]));
+    }
+    for raised in view.flags(state, t) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<18}", raised.flag.tag()), theme::flag()),
+            Span::raw(raised.explanation.clone()),
+            Span::styled(format!(" → {}", raised.suggestion.describe()), theme::dim()),
+        ]));
     }
     lines.push(Line::raw(""));
     lines.extend(t.body.lines().map(|l| Line::raw(l.to_owned())));
@@ -100,5 +143,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
             }
         }
     }
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
 }

@@ -21,14 +21,33 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, _view: &ViewContext
         Span::styled(format!("│ {} │ ", state.acting_user), base),
         Span::styled(format!("{unactioned} unactioned "), base),
     ];
-    let overdue_style =
-        if c.overdue > 0 { Style::new().fg(theme::OVERDUE).bg(ratatui::style::Color::Black) } else { base };
-    spans.push(Span::styled(format!(" {} overdue ", c.overdue), overdue_style));
-    let soon_style =
-        if c.due_soon > 0 { Style::new().fg(theme::DUE_SOON).bg(ratatui::style::Color::Black) } else { base };
-    spans.push(Span::styled(format!(" {} due soon ", c.due_soon), soon_style));
+    let overdue_style = if c.overdue > 0 {
+        Style::new()
+            .fg(theme::OVERDUE)
+            .bg(ratatui::style::Color::Black)
+    } else {
+        base
+    };
+    spans.push(Span::styled(
+        format!(" {} overdue ", c.overdue),
+        overdue_style,
+    ));
+    let soon_style = if c.due_soon > 0 {
+        Style::new()
+            .fg(theme::DUE_SOON)
+            .bg(ratatui::style::Color::Black)
+    } else {
+        base
+    };
+    spans.push(Span::styled(
+        format!(" {} due soon ", c.due_soon),
+        soon_style,
+    ));
     if !state.marked.is_empty() {
-        spans.push(Span::styled(format!(" │ {} marked", state.marked.len()), theme::marked().bg(ratatui::style::Color::Cyan)));
+        spans.push(Span::styled(
+            format!(" │ {} marked", state.marked.len()),
+            theme::marked().bg(ratatui::style::Color::Cyan),
+        ));
     }
     spans.push(Span::styled(format!(" │ {}", state.source_label), base));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);

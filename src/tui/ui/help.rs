@@ -15,8 +15,16 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, scroll: u16) {
     let mut lines: Vec<Line> = Action::ALL
         .iter()
         .map(|&action| {
-            let keys: Vec<String> = keymap.keys_for(action).iter().map(ToString::to_string).collect();
-            let keys = if keys.is_empty() { "(no key)".to_owned() } else { keys.join(" ") };
+            let keys: Vec<String> = keymap
+                .keys_for(action)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            let keys = if keys.is_empty() {
+                "(no key)".to_owned()
+            } else {
+                keys.join(" ")
+            };
             Line::from(vec![
                 Span::styled(format!("{keys:<16}"), theme::label()),
                 Span::raw(action.description()),
@@ -24,12 +32,17 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, scroll: u16) {
         })
         .collect();
     lines.push(Line::raw(""));
-    lines.push(Line::styled("j/k scroll · any other key closes · change keys in [keys] of the config", theme::dim()));
+    lines.push(Line::styled(
+        "j/k scroll · any other key closes · change keys in [keys] of the config",
+        theme::dim(),
+    ));
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines)
-            .scroll((scroll, 0))
-            .block(Block::new().borders(Borders::ALL).title(" Help: keys in force ")),
+        Paragraph::new(lines).scroll((scroll, 0)).block(
+            Block::new()
+                .borders(Borders::ALL)
+                .title(" Help: keys in force "),
+        ),
         rect,
     );
 }

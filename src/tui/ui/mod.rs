@@ -17,6 +17,8 @@ use super::state::{AppState, InputPurpose, Modal};
 use super::theme;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::overdue::Thresholds;
+use crate::domain::policy::{PolicyRules, ProviderFacts, RaisedFlag, flags_for};
+use crate::domain::{Agreement, Task};
 
 /// The smallest terminal the screens are laid out for (product.md).
 pub const MIN_WIDTH: u16 = 80;
@@ -28,6 +30,24 @@ pub struct ViewContext<'a> {
     pub calendar: &'a WorkingCalendar,
     pub thresholds: Thresholds,
     pub keymap: &'a Keymap,
+    pub rules: &'a PolicyRules,
+}
+
+impl ViewContext<'_> {
+    /// The policy flags of a task as of the state's clock. A provider the mirror has not
+    /// described yet counts as unknown with no agreement, which is what the rules assume.
+    pub fn flags(&self, state: &AppState, task: &Task) -> Vec<RaisedFlag> {
+        let unknown = ProviderFacts {
+            agreement: Agreement::None,
+            known: false,
+            rejections_last_30_days: 0,
+        };
+        let facts = state
+            .provider_facts
+            .get(&task.provider_ods)
+            .unwrap_or(&unknown);
+        flags_for(task, facts, self.rules, self.calendar)
+    }
 }
 
 pub fn draw(frame: &mut Frame, state: &AppState, view: &ViewContext) {
@@ -87,7 +107,11 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewConte
             Span::styled("   Enter save · Esc cancel", theme::dim()),
         ])
     } else if let Some(toast) = &state.toast {
-        let style = if toast.is_error { theme::error() } else { theme::toast() };
+        let style = if toast.is_error {
+            theme::error()
+        } else {
+            theme::toast()
+        };
         Line::from(Span::styled(format!(" {} ", toast.text), style))
     } else {
         let hints = [
@@ -103,7 +127,10 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewConte
         ];
         let mut spans = Vec::new();
         for (action, word) in hints {
-            spans.push(Span::styled(format!(" {} ", view.keymap.hint(action)), theme::label()));
+            spans.push(Span::styled(
+                format!(" {} ", view.keymap.hint(action)),
+                theme::label(),
+            ));
             spans.push(Span::raw(format!("{word} ")));
         }
         Line::from(spans)
@@ -115,7 +142,12 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewConte
 pub fn centred(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
 }
 
 fn draw_too_small(frame: &mut Frame, area: Rect) {

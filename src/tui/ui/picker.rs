@@ -7,17 +7,21 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
-use unicode_width::UnicodeWidthStr;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::tui::picker::{PickerEntry, PickerField, PickerState, away_label};
 use crate::tui::theme;
 
-/// Room for about a dozen names and a two-line warning, inside the 80×24 minimum screen.
-const WIDTH: u16 = 60;
+/// Room for about a dozen names and a two-line warning inside the 80×24 minimum screen, and
+/// wide enough for name, role and "away until Fri 27 Nov" on one row.
+const WIDTH: u16 = 64;
 const HEIGHT: u16 = 18;
 /// Names and roles longer than this are cut so the "away until" column stays on screen.
 const NAME_MAX: usize = 24;
 const DETAIL_MAX: usize = 18;
+/// Narrower than this a name is too cut to recognise; the row is clipped at the edge instead.
+const NAME_MIN: usize = 8;
+const HIGHLIGHT: &str = "> ";
 const CURSOR: &str = "█";
 
 pub fn draw(frame: &mut Frame, area: Rect, picker: &PickerState) {
@@ -45,33 +49,27 @@ pub fn draw(frame: &mut Frame, area: Rect, picker: &PickerState) {
     .areas(inner);
 
     let focus = picker.focus();
-    frame.render_widget(
-        Paragraph::new(field_line(
-            "To:   ",
-            picker.query(),
-            focus == PickerField::Query,
-            "",
-        )),
-        query_area,
+    let query = field_line(
+        "To:   ",
+        picker.query(),
+        focus == PickerField::Query,
+        "type a name",
     );
+    frame.render_widget(Paragraph::new(query), query_area);
     draw_list(frame, list_area, picker);
-    frame.render_widget(
-        Paragraph::new(field_line(
-            "Note: ",
-            picker.note(),
-            focus == PickerField::Note,
-            "optional, Tab to write one",
-        )),
-        note_area,
+    let note = field_line(
+        "Note: ",
+        picker.note(),
+        focus == PickerField::Note,
+        "optional",
     );
+    frame.render_widget(Paragraph::new(note), note_area);
     if let Some(w) = warning {
         let style = Style::new()
             .fg(theme::DUE_SOON)
             .add_modifier(Modifier::BOLD);
-        frame.render_widget(
-            Paragraph::new(Span::styled(w, style)).wrap(Wrap { trim: true }),
-            warning_area,
-        );
+        let text = Paragraph::new(Span::styled(w, style)).wrap(Wrap { trim: true });
+        frame.render_widget(text, warning_area);
     }
     let hint = Line::from(vec![
         Span::styled("Enter", theme::label()),
@@ -96,20 +94,38 @@ fn centred(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-/// Lines a word-wrapped message needs at this width; one spare for words that do not pack.
+/// Lines `text` needs when wrapped greedily at spaces, as `Wrap` does, so the warning gets the
+/// room it needs and the list keeps the rest.
 fn wrapped_height(text: &str, width: u16) -> u16 {
     let width = usize::from(width.max(1));
-    let lines = text.width().div_ceil(width) + 1;
+    let mut lines = 1;
+    let mut used = 0;
+    for word in text.split_whitespace() {
+        let w = word.width();
+        if used > 0 && used + 1 + w <= width {
+            used += 1 + w;
+            continue;
+        }
+        if used > 0 {
+            lines += 1;
+        }
+        // A word wider than the line is broken across as many lines as it fills.
+        lines += w.saturating_sub(1) / width;
+        used = w.saturating_sub(1) % width + 1;
+    }
     u16::try_from(lines).unwrap_or(u16::MAX)
 }
 
-/// "To:   jo█": the label, what has been typed, and the cursor when this field has the keys.
+/// "To:   jo█": the label, what has been typed, the cursor when this field has the keys, and a
+/// dim hint while nothing has been typed.
 fn field_line<'a>(label: &'a str, text: &'a str, focused: bool, placeholder: &'a str) -> Line<'a> {
     let mut spans = vec![Span::styled(label, theme::label()), Span::raw(text)];
     if focused {
         spans.push(Span::raw(CURSOR));
-    } else if text.is_empty() {
-        spans.push(Span::styled(placeholder, theme::dim()));
+    }
+    if text.is_empty() {
+        let gap = if focused { " " } else { "" };
+        spans.push(Span::styled(format!("{gap}{placeholder}"), theme::dim()));
     }
     Line::from(spans)
 }
@@ -120,26 +136,40 @@ fn draw_list(frame: &mut Frame, area: Rect, picker: &PickerState) {
         frame.render_widget(Paragraph::new(Span::styled(text, theme::dim())), area);
         return;
     }
-    let name_width = column_width(picker.matches().map(|e| e.name.as_str()), NAME_MAX);
-    let detail_width = column_width(picker.matches().map(|e| e.detail.as_str()), DETAIL_MAX);
-    let items: Vec<ListItem> = picker
+    let (name_width, detail_width) = column_widths(picker, usize::from(area.width));
+    let rows = picker
         .matches()
-        .map(|e| ListItem::new(row(e, name_width, detail_width)))
-        .collect();
-    let list = List::new(items)
+        .map(|e| ListItem::new(row(e, name_width, detail_width)));
+    let list = List::new(rows)
         .highlight_style(theme::selected())
-        .highlight_symbol("> ");
+        .highlight_symbol(HIGHLIGHT);
     // Built afresh each frame, so the list scrolls only as far as needed to show the cursor.
     let mut list_state = ListState::default().with_selected(Some(picker.cursor()));
     frame.render_stateful_widget(list, area, &mut list_state);
 }
 
-fn column_width<'a>(cells: impl Iterator<Item = &'a str>, max: usize) -> usize {
-    cells
-        .map(UnicodeWidthStr::width)
-        .max()
-        .unwrap_or(0)
-        .min(max)
+/// Widths of the name and role columns. Whether someone is away matters more than their role,
+/// so when a row would not fit, the role is cut first, then the name, to keep "away until" seen.
+fn column_widths(picker: &PickerState, width: usize) -> (usize, usize) {
+    let widest =
+        |cells: &mut dyn Iterator<Item = usize>, max: usize| cells.max().unwrap_or(0).min(max);
+    let mut name = widest(&mut picker.matches().map(|e| e.name.width()), NAME_MAX);
+    let mut detail = widest(&mut picker.matches().map(|e| e.detail.width()), DETAIL_MAX);
+    let away = picker
+        .matches()
+        .filter_map(|e| away_label(&e.presence))
+        .map(|a| a.width())
+        .max();
+    let Some(away) = away else {
+        return (name, detail);
+    };
+    let room = width.saturating_sub(HIGHLIGHT.width());
+    let mut over = (name + 1 + detail + 1 + away).saturating_sub(room);
+    let cut = over.min(detail);
+    detail -= cut;
+    over -= cut;
+    name -= over.min(name.saturating_sub(NAME_MIN));
+    (name, detail)
 }
 
 fn row(entry: &PickerEntry, name_width: usize, detail_width: usize) -> Line<'static> {
@@ -158,13 +188,16 @@ fn row(entry: &PickerEntry, name_width: usize, detail_width: usize) -> Line<'sta
 
 /// `text` cut or padded to exactly `width` columns, with "…" where it was cut.
 fn fit(text: &str, width: usize) -> String {
+    if width == 0 {
+        return String::new();
+    }
     if text.width() <= width {
         return format!("{text}{}", " ".repeat(width - text.width()));
     }
     let mut out = String::new();
     let mut used = 0;
     for c in text.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        let w = c.width().unwrap_or(0);
         if used + w + 1 > width {
             break;
         }

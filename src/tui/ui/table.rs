@@ -1,6 +1,8 @@
 //! The task table: only the rows that fit on screen, drawn from the loaded window, coloured by
 //! where each unactioned task stands against its threshold.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -19,7 +21,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
     let selected = usize::try_from(w.selected.saturating_sub(w.offset)).unwrap_or(0);
     // `top` comes from the state; if the screen is shorter than the state assumed (a resize
     // not yet seen), fall back to whatever keeps the cursor on screen.
-    let mut top = usize::try_from(w.top.saturating_sub(w.offset)).unwrap_or(0).min(selected);
+    let mut top = usize::try_from(w.top.saturating_sub(w.offset))
+        .unwrap_or(0)
+        .min(selected);
     if selected >= top + visible {
         top = selected + 1 - visible;
     }
@@ -31,8 +35,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
         .map(|t| task_row(t, state, view))
         .collect();
     let title = title(state);
-    let header = Row::new(["", "AGE", "PRI", "PROVIDER", "PT", "SUBJECT", "STATUS"])
-        .style(theme::column_title());
+    let header = Row::new([
+        "", "AGE", "PRI", "PROVIDER", "PT", "SUBJECT", "FLAGS", "STATUS",
+    ])
+    .style(theme::column_title());
     let table = Table::new(
         rows,
         [
@@ -42,6 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
             Constraint::Length(24),
             Constraint::Length(3),
             Constraint::Fill(1),
+            Constraint::Length(11),
             Constraint::Length(9),
         ],
     )
@@ -58,13 +65,13 @@ fn title(state: &AppState) -> String {
     let f = &state.filter;
     let mut what = format!("Inbox: {}", state.status_view.label());
     if let Some(p) = &f.provider {
-        what.push_str(&format!(" · from {p}"));
+        let _ = write!(what, " · from {p}");
     }
     if let Some(o) = &f.owner {
-        what.push_str(&format!(" · held by {o}"));
+        let _ = write!(what, " · held by {o}");
     }
     if let Some(q) = &f.search {
-        what.push_str(&format!(" · matching \"{q}\""));
+        let _ = write!(what, " · matching \"{q}\"");
     }
     if w.total == 0 {
         format!(" {what}: none ")
@@ -74,9 +81,20 @@ fn title(state: &AppState) -> String {
 }
 
 fn task_row<'a>(t: &'a Task, state: &AppState, view: &ViewContext) -> Row<'a> {
-    let age = view.calendar.working_time_between(t.received_at, state.now).value;
+    let age = view
+        .calendar
+        .working_time_between(t.received_at, state.now)
+        .value;
     let style = if t.status == Status::New {
-        match assess(view.calendar, &view.thresholds, t.priority, t.received_at, state.now).state {
+        match assess(
+            view.calendar,
+            &view.thresholds,
+            t.priority,
+            t.received_at,
+            state.now,
+        )
+        .state
+        {
             DueState::Overdue => Style::new().fg(theme::OVERDUE),
             DueState::DueSoon => Style::new().fg(theme::DUE_SOON),
             DueState::OnTime => Style::new(),
@@ -84,6 +102,12 @@ fn task_row<'a>(t: &'a Task, state: &AppState, view: &ViewContext) -> Row<'a> {
     } else {
         Style::new()
     };
+    let flags: Vec<&str> = view
+        .flags(state, t)
+        .iter()
+        .map(|f| f.flag.short())
+        .collect();
+    let flags = flags.join(" ");
     let mark = if state.marked.contains_key(&t.id) {
         Cell::from("*").style(theme::marked())
     } else {
@@ -96,6 +120,7 @@ fn task_row<'a>(t: &'a Task, state: &AppState, view: &ViewContext) -> Row<'a> {
         Cell::from(t.provider_name.as_str()),
         Cell::from(t.patient.initials()),
         Cell::from(t.subject.as_str()),
+        Cell::from(flags),
         Cell::from(t.status.as_str()),
     ])
     .style(style)

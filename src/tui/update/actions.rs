@@ -2,6 +2,8 @@
 //! complete, note, undo. Each becomes one request to the worker, which makes it one store
 //! operation; the answer comes back as a toast naming the undo key.
 
+use std::fmt::Write as _;
+
 use super::super::keymap::Action;
 use super::super::letter_pane::LetterPaneState;
 use super::super::msg::{Acted, Change, Effect, Request};
@@ -9,6 +11,7 @@ use super::super::picker::{PickerEntry, PickerState};
 use super::super::state::{AppState, InputLine, InputPurpose, LetterModal, Modal, Toast};
 use super::{Env, navigate};
 use crate::domain::letter::TASK_LETTERS;
+use crate::domain::policy::{flags_for, primary_suggestion};
 use crate::domain::staff::{group_presence_on, presence_on};
 use crate::store::Target;
 
@@ -17,7 +20,9 @@ pub(super) fn mark(state: &mut AppState, action: Action) -> Vec<Effect> {
         state.marked.clear();
         return Vec::new();
     }
-    let Some(task) = state.window.selected_task() else { return Vec::new() };
+    let Some(task) = state.window.selected_task() else {
+        return Vec::new();
+    };
     if state.marked.remove(&task.id).is_none() {
         state.marked.insert(task.id, task.row_version);
     }
@@ -27,7 +32,10 @@ pub(super) fn mark(state: &mut AppState, action: Action) -> Vec<Effect> {
 
 pub(super) fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect> {
     if state.acting {
-        state.toast = Some(Toast { text: "Still saving the last action…".into(), is_error: false });
+        state.toast = Some(Toast {
+            text: "Still saving the last action…".into(),
+            is_error: false,
+        });
         return Vec::new();
     }
     if action == Action::Undo {
@@ -35,13 +43,21 @@ pub(super) fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect
     }
     let targets = state.targets();
     if targets.is_empty() {
-        state.toast = Some(Toast { text: "No task selected".into(), is_error: false });
+        state.toast = Some(Toast {
+            text: "No task selected".into(),
+            is_error: false,
+        });
         return Vec::new();
     }
     match action {
-        Action::Reject => {
-            send(state, Change::Reject { template: TASK_LETTERS[0].to_owned(), edited: None }, targets)
-        }
+        Action::Reject => send(
+            state,
+            Change::Reject {
+                template: TASK_LETTERS[0].to_owned(),
+                edited: None,
+            },
+            targets,
+        ),
         Action::Unassign => send(state, Change::Unassign, targets),
         Action::Complete => send(state, Change::Complete, targets),
         Action::Note => {
@@ -56,14 +72,17 @@ pub(super) fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect
             state.modal = Some(Modal::Picker { picker, targets });
             Vec::new()
         }
-        Action::Letter => open_letter(state, targets),
+        Action::Letter => open_letter(state, targets, env),
         _ => Vec::new(),
     }
 }
 
 /// Staff then groups, each with whether they are in today, for the reassign picker.
 fn picker_entries(state: &AppState, env: &Env) -> Vec<PickerEntry> {
-    let today = state.now.with_timezone(&chrono_tz::Europe::London).date_naive();
+    let today = state
+        .now
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive();
     let people = env.staff.iter().map(|s| PickerEntry {
         id: s.id.clone(),
         name: s.name.clone(),
@@ -81,24 +100,48 @@ fn picker_entries(state: &AppState, env: &Env) -> Vec<PickerEntry> {
     people.chain(groups).collect()
 }
 
-fn open_letter(state: &mut AppState, targets: Vec<Target>) -> Vec<Effect> {
-    let Some(task) = state.window.selected_task() else { return Vec::new() };
+fn open_letter(state: &mut AppState, targets: Vec<Target>, env: &Env) -> Vec<Effect> {
+    let Some(task) = state.window.selected_task() else {
+        return Vec::new();
+    };
     let task_id = task.id;
     let recipient = match &task.sender_team {
         Some(team) => format!("{} — {team}", task.provider_name),
         None => task.provider_name.clone(),
     };
     let templates: Vec<String> = TASK_LETTERS.iter().map(|s| (*s).to_owned()).collect();
-    let first = templates[0].clone();
-    let pane = LetterPaneState::waiting_for_render(templates, 0, targets.len(), recipient);
-    state.modal = Some(Modal::Letter(LetterModal { pane, targets, task_id, rendered: None }));
-    vec![Effect::Request(Request::RenderLetter { task_id, template: first, now: state.now })]
+    // Open on the letter the task's flags suggest (immediate → immediate-action, provider
+    // work → provider-responsibility), else the LMC rejection letter.
+    let suggested = env.policy.and_then(|(rules, calendar)| {
+        let facts = state.provider_facts.get(&task.provider_ods)?;
+        primary_suggestion(&flags_for(task, facts, rules, calendar))
+    });
+    let selected = suggested
+        .and_then(|s| TASK_LETTERS.iter().position(|t| *t == s))
+        .unwrap_or(0);
+    let first = templates[selected].clone();
+    let pane = LetterPaneState::waiting_for_render(templates, selected, targets.len(), recipient);
+    state.modal = Some(Modal::Letter(LetterModal {
+        pane,
+        targets,
+        task_id,
+        rendered: None,
+    }));
+    vec![Effect::Request(Request::RenderLetter {
+        task_id,
+        template: first,
+        now: state.now,
+    })]
 }
 
 /// Sends a change to the worker; the answer arrives as `Reply::Acted`.
 pub(super) fn send(state: &mut AppState, change: Change, targets: Vec<Target>) -> Vec<Effect> {
     state.acting = true;
-    vec![Effect::Request(Request::Act { change, targets, now: state.now })]
+    vec![Effect::Request(Request::Act {
+        change,
+        targets,
+        now: state.now,
+    })]
 }
 
 pub(super) fn acted(state: &mut AppState, result: Result<Acted, String>, env: &Env) -> Vec<Effect> {
@@ -112,20 +155,31 @@ pub(super) fn acted(state: &mut AppState, result: Result<Acted, String>, env: &E
             let mut text = format!("{} {} {noun}", acted.change.done(), acted.tasks);
             match &acted.change {
                 Change::Reject { template, .. } => {
-                    text.push_str(&format!(" with {template}: letter stored, copied and queued"));
+                    let _ = write!(text, " with {template}: letter stored, copied and queued");
                     effects.push(Effect::Copy(acted.letters.join("\n\n----------\n\n")));
                 }
-                Change::Assign { owner, .. } => text.push_str(&format!(" to {owner}")),
+                Change::Assign { owner, .. } => {
+                    let _ = write!(text, " to {owner}");
+                }
                 _ => {}
             }
             if acted.change != Change::Undo {
-                text.push_str(&format!(" · {undo} to undo"));
+                let _ = write!(text, " · {undo} to undo");
                 state.marked.clear();
             }
-            state.toast = Some(Toast { text, is_error: false });
+            state.toast = Some(Toast {
+                text,
+                is_error: false,
+            });
         }
-        Err(message) => state.toast = Some(Toast { text: message, is_error: true }),
+        Err(message) => {
+            state.toast = Some(Toast {
+                text: message,
+                is_error: true,
+            })
+        }
     }
     effects.extend(navigate::refresh_in_place(state));
+    effects.push(Effect::Request(Request::ProviderFacts { now: state.now }));
     effects
 }

@@ -9,6 +9,8 @@ mod navigate;
 use super::keymap::{Action, Keymap};
 use super::msg::{Effect, Msg, PageAt, Reply, Request};
 use super::state::{AppState, Modal, Toast};
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::policy::PolicyRules;
 use crate::domain::{Group, Staff};
 
 /// What `update` reads but never changes: the practice's keys and people.
@@ -16,17 +18,24 @@ pub struct Env<'a> {
     pub keymap: &'a Keymap,
     pub staff: &'a [Staff],
     pub groups: &'a [Group],
+    /// The policy and calendar, to preselect the letter the task's flags suggest; without
+    /// them the letter pane opens on the LMC rejection letter.
+    pub policy: Option<(&'a PolicyRules, &'a WorkingCalendar)>,
 }
 
 /// The effects to run when the TUI opens: the first page, the header counts, who is away.
 pub fn start(state: &mut AppState, env: &Env) -> Vec<Effect> {
     if !env.keymap.notices.is_empty() {
-        state.toast = Some(Toast { text: format!("Keys: {}", env.keymap.notices.join("; ")), is_error: true });
+        state.toast = Some(Toast {
+            text: format!("Keys: {}", env.keymap.notices.join("; ")),
+            is_error: true,
+        });
     }
     vec![
         navigate::page_request(state, PageAt::First),
         Effect::Request(Request::Counts { now: state.now }),
         Effect::Request(Request::Absences),
+        Effect::Request(Request::ProviderFacts { now: state.now }),
     ]
 }
 
@@ -45,12 +54,17 @@ pub fn update(state: &mut AppState, msg: Msg, env: &Env) -> Vec<Effect> {
         }
         Msg::Resize(_, rows) => {
             state.table_rows = super::ui::table_rows_for_height(rows);
-            state.window.keep_cursor_visible(u64::from(state.table_rows));
+            state
+                .window
+                .keep_cursor_visible(u64::from(state.table_rows));
             Vec::new()
         }
         Msg::Tick(now) => {
             state.now = now;
-            vec![Effect::Request(Request::Counts { now })]
+            vec![
+                Effect::Request(Request::Counts { now }),
+                Effect::Request(Request::ProviderFacts { now }),
+            ]
         }
         Msg::Reply(reply) => on_reply(state, reply, env),
     }
@@ -91,7 +105,12 @@ fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect> {
 
 fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
     match reply {
-        Reply::Page { id, at, rows, total } => {
+        Reply::Page {
+            id,
+            at,
+            rows,
+            total,
+        } => {
             if state.page_request != Some(id) {
                 return Vec::new();
             }
@@ -110,18 +129,29 @@ fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
             state.counts = counts;
             Vec::new()
         }
+        Reply::ProviderFacts(facts) => {
+            state.provider_facts = facts;
+            Vec::new()
+        }
         Reply::Absences(absences) => {
             state.absences = absences;
             Vec::new()
         }
         Reply::Acted(result) => actions::acted(state, result, env),
-        Reply::Rendered { task_id, template, result } => {
+        Reply::Rendered {
+            task_id,
+            template,
+            result,
+        } => {
             modals::rendered(state, task_id, &template, result);
             Vec::new()
         }
         Reply::Failed { what, message } => {
             state.page_request = None;
-            state.toast = Some(Toast { text: format!("Could not load {what}: {message}"), is_error: true });
+            state.toast = Some(Toast {
+                text: format!("Could not load {what}: {message}"),
+                is_error: true,
+            });
             Vec::new()
         }
     }

@@ -11,15 +11,21 @@ use super::{actions, navigate};
 use crate::domain::TaskId;
 
 pub(super) fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    let Some(modal) = state.modal.take() else { return Vec::new() };
+    let Some(modal) = state.modal.take() else {
+        return Vec::new();
+    };
     match modal {
         Modal::Help { scroll } => {
             match key.code {
                 KeyCode::Char('j') | KeyCode::Down => {
-                    state.modal = Some(Modal::Help { scroll: scroll.saturating_add(1) });
+                    state.modal = Some(Modal::Help {
+                        scroll: scroll.saturating_add(1),
+                    });
                 }
                 KeyCode::Char('k') | KeyCode::Up => {
-                    state.modal = Some(Modal::Help { scroll: scroll.saturating_sub(1) });
+                    state.modal = Some(Modal::Help {
+                        scroll: scroll.saturating_sub(1),
+                    });
                 }
                 // Any other key closes help, as in most terminal programs.
                 _ => {}
@@ -33,7 +39,10 @@ pub(super) fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 InputPurpose::Note { targets } => {
                     let text = input.text.trim().to_owned();
                     if text.is_empty() {
-                        state.toast = Some(Toast { text: "Empty note: nothing saved".into(), is_error: false });
+                        state.toast = Some(Toast {
+                            text: "Empty note: nothing saved".into(),
+                            is_error: false,
+                        });
                         Vec::new()
                     } else {
                         actions::send(state, Change::Note { text }, targets)
@@ -55,7 +64,10 @@ pub(super) fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
         },
-        Modal::Picker { mut picker, targets } => match picker.handle_key(key) {
+        Modal::Picker {
+            mut picker,
+            targets,
+        } => match picker.handle_key(key) {
             PickerOutcome::Stay => {
                 state.modal = Some(Modal::Picker { picker, targets });
                 Vec::new()
@@ -72,17 +84,27 @@ pub(super) fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             }
             LetterOutcome::Close => Vec::new(),
             LetterOutcome::RenderTemplate(template) => {
-                let request = Request::RenderLetter { task_id: letter.task_id, template, now: state.now };
+                let request = Request::RenderLetter {
+                    task_id: letter.task_id,
+                    template,
+                    now: state.now,
+                };
                 state.modal = Some(Modal::Letter(letter));
                 vec![Effect::Request(request)]
             }
             LetterOutcome::Copy(text) => {
-                state.toast = Some(Toast { text: "Letter copied to the clipboard".into(), is_error: false });
+                state.toast = Some(Toast {
+                    text: "Letter copied to the clipboard".into(),
+                    is_error: false,
+                });
                 state.modal = Some(Modal::Letter(letter));
                 vec![Effect::Copy(text)]
             }
             LetterOutcome::Reject { template, body } => {
-                let unedited = letter.rendered.as_ref().is_some_and(|(t, text)| *t == template && *text == body);
+                let unedited = letter
+                    .rendered
+                    .as_ref()
+                    .is_some_and(|(t, text)| *t == template && *text == body);
                 if !unedited && letter.targets.len() > 1 {
                     state.toast = Some(Toast {
                         text: "An edited letter names one task: unmark the others, or reject them \
@@ -101,7 +123,12 @@ pub(super) fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 }
 
 /// A rendering arrived for the letter pane; it may be for a template no longer shown.
-pub(super) fn rendered(state: &mut AppState, task_id: TaskId, template: &str, result: Result<String, String>) {
+pub(super) fn rendered(
+    state: &mut AppState,
+    task_id: TaskId,
+    template: &str,
+    result: Result<String, String>,
+) {
     if let Some(Modal::Letter(letter)) = state.modal.as_mut()
         && letter.task_id == task_id
     {

@@ -3,7 +3,10 @@
 
 use super::super::keymap::Action;
 use super::super::msg::{Effect, PageAt, Request};
-use super::super::state::{AppState, InputLine, InputPurpose, Modal, TaskWindow, Toast, PAGE_ROWS, PREFETCH_MARGIN, WINDOW_MAX};
+use super::super::state::{
+    AppState, InputLine, InputPurpose, Modal, PAGE_ROWS, PREFETCH_MARGIN, TaskWindow, Toast,
+    WINDOW_MAX,
+};
 use crate::domain::Task;
 use crate::store::PageKey;
 
@@ -40,7 +43,10 @@ pub(super) fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
 pub(super) fn reload(state: &mut AppState) -> Vec<Effect> {
     state.window.selected = 0;
     state.window.top = 0;
-    vec![page_request(state, PageAt::First), Effect::Request(Request::Counts { now: state.now })]
+    vec![
+        page_request(state, PageAt::First),
+        Effect::Request(Request::Counts { now: state.now }),
+    ]
 }
 
 /// Reloads the rows on screen in place after an action, keeping the cursor's position: the
@@ -51,9 +57,15 @@ pub(super) fn refresh_in_place(state: &mut AppState) -> Vec<Effect> {
     let from = (state.window.offset > 0)
         .then(|| state.window.rows.first())
         .flatten()
-        .map(|t| PageKey { received_at: t.received_at, id: t.id - 1 });
+        .map(|t| PageKey {
+            received_at: t.received_at,
+            id: t.id - 1,
+        });
     let at = from.map_or(PageAt::First, PageAt::From);
-    vec![page_request(state, at), Effect::Request(Request::Counts { now: state.now })]
+    vec![
+        page_request(state, at),
+        Effect::Request(Request::Counts { now: state.now }),
+    ]
 }
 
 pub(super) fn filter(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -61,7 +73,10 @@ pub(super) fn filter(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Search => {
             let text = state.filter.search.clone().unwrap_or_default();
-            state.modal = Some(Modal::Input(InputLine { purpose: InputPurpose::Search, text }));
+            state.modal = Some(Modal::Input(InputLine {
+                purpose: InputPurpose::Search,
+                text,
+            }));
             return Vec::new();
         }
         Action::FilterStatus => {
@@ -81,7 +96,9 @@ pub(super) fn filter(state: &mut AppState, action: Action) -> Vec<Effect> {
                 (None, Some(t)) if t.owner.is_some() => t.owner,
                 (None, _) => {
                     state.toast = Some(Toast {
-                        text: "This task has no owner: pick an assigned task to filter by its owner".into(),
+                        text:
+                            "This task has no owner: pick an assigned task to filter by its owner"
+                                .into(),
                         is_error: false,
                     });
                     return Vec::new();
@@ -112,7 +129,9 @@ pub(super) fn move_to(state: &mut AppState, target: u64) -> Vec<Effect> {
         return Vec::new();
     }
     let last_loaded = w.end() - 1;
-    let target = target.clamp(w.offset, last_loaded).min(w.total.saturating_sub(1));
+    let target = target
+        .clamp(w.offset, last_loaded)
+        .min(w.total.saturating_sub(1));
     let before = w.selected;
     w.selected = target;
     w.keep_cursor_visible(u64::from(state.table_rows));
@@ -144,7 +163,12 @@ fn prefetch_at(w: &TaskWindow) -> Option<PageAt> {
 pub(super) fn page_request(state: &mut AppState, at: PageAt) -> Effect {
     let id = state.take_request_id();
     state.page_request = Some(id);
-    Effect::Request(Request::Page { id, filter: state.filter.clone(), at, limit: PAGE_ROWS })
+    Effect::Request(Request::Page {
+        id,
+        filter: state.filter.clone(),
+        at,
+        limit: PAGE_ROWS,
+    })
 }
 
 pub(super) fn detail_request(state: &mut AppState) -> Option<Effect> {
@@ -198,7 +222,11 @@ pub(super) fn place_page(state: &mut AppState, at: PageAt, rows: Vec<Task>, tota
         w.selected = 0;
         w.top = 0;
         state.detail = None;
-    } else if state.detail.as_ref().is_some_and(|d| Some(d.task_id) != w.selected_task().map(|t| t.id)) {
+    } else if state
+        .detail
+        .as_ref()
+        .is_some_and(|d| Some(d.task_id) != w.selected_task().map(|t| t.id))
+    {
         state.detail = None;
     }
 }
