@@ -442,6 +442,20 @@ fn undo_and_status_filters_and_search_come_from_keys() {
     assert_eq!(state.filter.statuses, vec![Status::Assigned]);
     assert!(matches!(page_id(&effects), (_, PageAt::First)));
 
+    let effects = update(&mut state, key('f'));
+    assert_eq!(
+        state.flag_filter,
+        Some(taskgate::domain::policy::Flag::AfterCutoff)
+    );
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Request(Request::Page {
+            flag: Some(taskgate::domain::policy::Flag::AfterCutoff),
+            at: PageAt::First,
+            ..
+        })
+    )));
+
     update(&mut state, key('/'));
     for c in "fit note".chars() {
         update(&mut state, key(c));

@@ -23,6 +23,7 @@ pub enum Action {
     ClearMarks,
     Search,
     FilterStatus,
+    FilterFlag,
     FilterProvider,
     FilterOwner,
     ClearFilters,
@@ -39,7 +40,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::Down,
         Action::Up,
         Action::PageDown,
@@ -50,6 +51,7 @@ impl Action {
         Action::ClearMarks,
         Action::Search,
         Action::FilterStatus,
+        Action::FilterFlag,
         Action::FilterProvider,
         Action::FilterOwner,
         Action::ClearFilters,
@@ -77,6 +79,7 @@ impl Action {
             Action::ClearMarks => "clear-marks",
             Action::Search => "search",
             Action::FilterStatus => "filter-status",
+            Action::FilterFlag => "filter-flag",
             Action::FilterProvider => "filter-provider",
             Action::FilterOwner => "filter-owner",
             Action::ClearFilters => "clear-filters",
@@ -106,6 +109,7 @@ impl Action {
             Action::ClearMarks => "unmark every task",
             Action::Search => "search subject, body, provider and patient",
             Action::FilterStatus => "show another status (new, assigned, open, closed, all)",
+            Action::FilterFlag => "only tasks raising the next LMC flag (cycles; then all)",
             Action::FilterProvider => "only this task's provider (again: all providers)",
             Action::FilterOwner => "only tasks held by this task's owner (again: everyone)",
             Action::ClearFilters => "clear search and filters",

@@ -1,6 +1,7 @@
 //! The terminal app: an event loop that feeds keys, database replies and a slow tick to the pure
 //! `update`, carries out the effects it returns, and redraws only when something changed.
 
+mod flagged_pages;
 pub mod keymap;
 pub mod letter_pane;
 pub mod msg;

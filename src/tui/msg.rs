@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 use super::state::{Counts, Detail};
-use crate::domain::policy::ProviderFacts;
+use crate::domain::policy::{Flag, ProviderFacts};
 use crate::domain::{Absence, Task, TaskId};
 use crate::store::{PageKey, Target, TaskFilter};
 
@@ -73,8 +73,11 @@ pub enum Request {
     Page {
         id: u64,
         filter: TaskFilter,
+        /// Only tasks raising this policy flag (computed, so the worker filters the pages).
+        flag: Option<Flag>,
         at: PageAt,
         limit: usize,
+        now: DateTime<Utc>,
     },
     Detail {
         id: u64,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::letter_pane::LetterPaneState;
 use super::picker::PickerState;
-use crate::domain::policy::ProviderFacts;
+use crate::domain::policy::{Flag, ProviderFacts};
 use crate::domain::{Absence, Status, Task, TaskId};
 use crate::store::{AuditEvent, Note, StoredLetter, Target, TaskFilter};
 
@@ -178,6 +178,8 @@ pub struct AppState {
     /// Rows visible in the table at the last resize, for page up/down.
     pub table_rows: u16,
     pub status_view: StatusView,
+    /// Only tasks raising this LMC flag; `f` cycles through the flags.
+    pub flag_filter: Option<Flag>,
     /// Marked tasks and the row version each had when marked.
     pub marked: BTreeMap<TaskId, i64>,
     pub modal: Option<Modal>,
@@ -216,6 +218,7 @@ impl AppState {
             next_request: 1,
             table_rows: 10,
             status_view: StatusView::New,
+            flag_filter: None,
             marked: BTreeMap::new(),
             modal: None,
             toast: None,

@@ -11,6 +11,7 @@ use std::thread;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::flagged_pages;
 use super::msg::{Acted, Change, PageAt, Reply, Request};
 use super::state::{Counts, Detail};
 use crate::config::Config;
@@ -67,8 +68,26 @@ fn answer(store: &mut Store, ctx: &WorkerContext, request: Request) -> Reply {
         Request::Page {
             id,
             filter,
+            flag: Some(flag),
             at,
             limit,
+            now,
+        } => match flagged_pages::page(store, ctx, &filter, flag, at, limit, now) {
+            Ok((rows, total)) => Reply::Page {
+                id,
+                at,
+                rows,
+                total,
+            },
+            Err(e) => failed("tasks", &e),
+        },
+        Request::Page {
+            id,
+            filter,
+            flag: None,
+            at,
+            limit,
+            ..
         } => {
             let rows = match at {
                 PageAt::First => store.tasks_after(&filter, None, limit),

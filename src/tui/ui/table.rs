@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
             Constraint::Length(24),
             Constraint::Length(3),
             Constraint::Fill(1),
-            Constraint::Length(11),
+            Constraint::Length(15),
             Constraint::Length(9),
         ],
     )
@@ -66,6 +66,9 @@ fn title(state: &AppState) -> String {
     let mut what = format!("Inbox: {}", state.status_view.label());
     if let Some(p) = &f.provider {
         let _ = write!(what, " · from {p}");
+    }
+    if let Some(flag) = state.flag_filter {
+        let _ = write!(what, " · flagged {}", flag.tag());
     }
     if let Some(o) = &f.owner {
         let _ = write!(what, " · held by {o}");

@@ -89,6 +89,7 @@ fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect> {
         | Action::Reload => navigate::act(state, action),
         Action::Search
         | Action::FilterStatus
+        | Action::FilterFlag
         | Action::FilterProvider
         | Action::FilterOwner
         | Action::ClearFilters => navigate::filter(state, action),

@@ -8,6 +8,7 @@ use super::super::state::{
     WINDOW_MAX,
 };
 use crate::domain::Task;
+use crate::domain::policy::Flag;
 use crate::store::PageKey;
 
 pub(super) fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -83,6 +84,18 @@ pub(super) fn filter(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.status_view = state.status_view.next();
             state.filter.statuses = state.status_view.statuses();
         }
+        Action::FilterFlag => {
+            // None → each flag in table order → None.
+            let all = Flag::ALL;
+            state.flag_filter = match state.flag_filter {
+                None => Some(all[0]),
+                Some(f) => all
+                    .iter()
+                    .position(|x| *x == f)
+                    .and_then(|i| all.get(i + 1))
+                    .copied(),
+            };
+        }
         Action::FilterProvider => {
             state.filter.provider = match (&state.filter.provider, selected) {
                 (Some(_), _) => None,
@@ -107,6 +120,7 @@ pub(super) fn filter(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         _ => {
             state.filter.search = None;
+            state.flag_filter = None;
             state.filter.provider = None;
             state.filter.owner = None;
         }
@@ -166,8 +180,10 @@ pub(super) fn page_request(state: &mut AppState, at: PageAt) -> Effect {
     Effect::Request(Request::Page {
         id,
         filter: state.filter.clone(),
+        flag: state.flag_filter,
         at,
         limit: PAGE_ROWS,
+        now: state.now,
     })
 }
 
