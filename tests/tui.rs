@@ -288,7 +288,7 @@ fn overdue_rows_are_red_and_due_soon_rows_amber() {
     // Column 2 is inside the AGE cell of each row (column 0 is the border).
     let overdue = row_of("Discharge medication");
     let soon = row_of("Fit note required");
-    let on_time = row_of("wound healing");
+    let on_time = row_of("Patient update");
     // The selected row is drawn reversed, so check the colour of the rows below the cursor too.
     assert_eq!(buf[(2, soon)].fg, Color::Yellow);
     assert_eq!(buf[(2, on_time)].fg, Color::Reset);

@@ -10,24 +10,52 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::ViewContext;
 use crate::domain::Status;
+use crate::domain::Task;
 use crate::domain::calendar::format_working_age;
 use crate::domain::overdue::{DueState, assess};
 use crate::report::text::local_stamp;
-use crate::tui::state::AppState;
+use crate::tui::state::{AppState, Detail};
 use crate::tui::theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext) {
     let block = Block::new().borders(Borders::ALL).title(" Task ");
     let Some(t) = state.window.selected_task() else {
         let text = if state.window.total == 0 && state.page_request.is_none() {
-            "Nothing waiting: every task has been triaged."
+            "No task in this view."
         } else {
             "Loading…"
         };
         frame.render_widget(Paragraph::new(text).block(block), area);
         return;
     };
-    let label = |s: &'static str| Span::styled(s, theme::label());
+    let mut lines = identity_lines(t);
+    lines.extend(due_lines(t, state, view));
+    for raised in view.flags(state, t) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<18}", raised.flag.tag()), theme::flag()),
+            Span::raw(raised.explanation.clone()),
+            Span::styled(format!(" → {}", raised.suggestion.describe()), theme::dim()),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.extend(t.body.lines().map(|l| Line::raw(l.to_owned())));
+    if let Some(d) = state.detail.as_ref().filter(|d| d.task_id == t.id) {
+        lines.extend(record_lines(d));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn label(s: &'static str) -> Span<'static> {
+    Span::styled(s, theme::label())
+}
+
+/// Who the task is about and who sent it: the lines that catch a wrong patient or sender.
+fn identity_lines(t: &Task) -> Vec<Line<'_>> {
     let p = &t.patient;
     let nhs = p
         .nhs_number
@@ -40,7 +68,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
         .as_deref()
         .map(|s| format!(" — {s}"))
         .unwrap_or_default();
-    let mut lines = vec![
+    vec![
         Line::from(vec![label("Subject   "), Span::raw(t.subject.as_str())]),
         Line::from(vec![
             label("Patient   "),
@@ -65,7 +93,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
                     .unwrap_or_default(),
             ),
         ]),
-    ];
+    ]
+}
+
+/// When an unactioned task is due and why, and what the sender asked for.
+fn due_lines(t: &Task, state: &AppState, view: &ViewContext) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
     if t.status == Status::New {
         let a = assess(
             view.calendar,
@@ -111,42 +144,32 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
             Span::raw(format!(" {}", local_stamp(due))),
         ]));
     }
-    for raised in view.flags(state, t) {
+    lines
+}
+
+/// Notes still standing and the audit history, oldest first.
+fn record_lines(d: &Detail) -> Vec<Line<'_>> {
+    let mut lines = Vec::new();
+    for n in d.notes.iter().filter(|n| n.withdrawn_by_action.is_none()) {
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<18}", raised.flag.tag()), theme::flag()),
-            Span::raw(raised.explanation.clone()),
-            Span::styled(format!(" → {}", raised.suggestion.describe()), theme::dim()),
+            label("Note      "),
+            Span::raw(format!("{} {}: {}", local_stamp(n.at), n.author, n.text)),
         ]));
     }
-    lines.push(Line::raw(""));
-    lines.extend(t.body.lines().map(|l| Line::raw(l.to_owned())));
-    if let Some(d) = state.detail.as_ref().filter(|d| d.task_id == t.id) {
-        for n in d.notes.iter().filter(|n| n.withdrawn_by_action.is_none()) {
-            lines.push(Line::from(vec![
-                label("Note      "),
-                Span::raw(format!("{} {}: {}", local_stamp(n.at), n.author, n.text)),
-            ]));
-        }
-        if !d.history.is_empty() {
-            lines.push(Line::raw(""));
-            lines.push(Line::from(label("History")));
-            for e in &d.history {
-                let change = match (&e.from, &e.to) {
-                    (Some(f), Some(to)) => format!(" {f} → {to}"),
-                    (None, Some(to)) => format!(" → {to}"),
-                    _ => String::new(),
-                };
-                lines.push(Line::styled(
-                    format!("  {} {} {}{change}", local_stamp(e.at), e.actor, e.action),
-                    theme::dim(),
-                ));
-            }
+    if !d.history.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(label("History")));
+        for e in &d.history {
+            let change = match (&e.from, &e.to) {
+                (Some(f), Some(to)) => format!(" {f} → {to}"),
+                (None, Some(to)) => format!(" → {to}"),
+                _ => String::new(),
+            };
+            lines.push(Line::styled(
+                format!("  {} {} {}{change}", local_stamp(e.at), e.actor, e.action),
+                theme::dim(),
+            ));
         }
     }
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    lines
 }

@@ -176,7 +176,7 @@ pub(super) fn acted(state: &mut AppState, result: Result<Acted, String>, env: &E
             state.toast = Some(Toast {
                 text: message,
                 is_error: true,
-            })
+            });
         }
     }
     effects.extend(navigate::refresh_in_place(state));

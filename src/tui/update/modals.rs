@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::super::letter_pane::LetterOutcome;
 use super::super::msg::{Change, Effect, Request};
 use super::super::picker::PickerOutcome;
-use super::super::state::{AppState, InputPurpose, Modal, Toast};
+use super::super::state::{AppState, InputLine, InputPurpose, LetterModal, Modal, Toast};
 use super::{actions, navigate};
 use crate::domain::TaskId;
 
@@ -16,54 +16,16 @@ pub(super) fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     };
     match modal {
         Modal::Help { scroll } => {
-            match key.code {
-                KeyCode::Char('j') | KeyCode::Down => {
-                    state.modal = Some(Modal::Help {
-                        scroll: scroll.saturating_add(1),
-                    });
-                }
-                KeyCode::Char('k') | KeyCode::Up => {
-                    state.modal = Some(Modal::Help {
-                        scroll: scroll.saturating_sub(1),
-                    });
-                }
+            let scroll = match key.code {
+                KeyCode::Char('j') | KeyCode::Down => scroll.saturating_add(1),
+                KeyCode::Char('k') | KeyCode::Up => scroll.saturating_sub(1),
                 // Any other key closes help, as in most terminal programs.
-                _ => {}
-            }
+                _ => return Vec::new(),
+            };
+            state.modal = Some(Modal::Help { scroll });
             Vec::new()
         }
-        Modal::Input(mut input) => match key.code {
-            KeyCode::Esc => Vec::new(),
-            KeyCode::Enter => match input.purpose {
-                InputPurpose::Search => navigate::search(state, &input.text),
-                InputPurpose::Note { targets } => {
-                    let text = input.text.trim().to_owned();
-                    if text.is_empty() {
-                        state.toast = Some(Toast {
-                            text: "Empty note: nothing saved".into(),
-                            is_error: false,
-                        });
-                        Vec::new()
-                    } else {
-                        actions::send(state, Change::Note { text }, targets)
-                    }
-                }
-            },
-            KeyCode::Backspace => {
-                input.text.pop();
-                state.modal = Some(Modal::Input(input));
-                Vec::new()
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                input.text.push(c);
-                state.modal = Some(Modal::Input(input));
-                Vec::new()
-            }
-            _ => {
-                state.modal = Some(Modal::Input(input));
-                Vec::new()
-            }
-        },
+        Modal::Input(input) => input_key(state, input, key),
         Modal::Picker {
             mut picker,
             targets,
@@ -77,48 +39,83 @@ pub(super) fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 actions::send(state, Change::Assign { owner: id, note }, targets)
             }
         },
-        Modal::Letter(mut letter) => match letter.pane.handle_key(key) {
-            LetterOutcome::Stay => {
-                state.modal = Some(Modal::Letter(letter));
-                Vec::new()
-            }
-            LetterOutcome::Close => Vec::new(),
-            LetterOutcome::RenderTemplate(template) => {
-                let request = Request::RenderLetter {
-                    task_id: letter.task_id,
-                    template,
-                    now: state.now,
-                };
-                state.modal = Some(Modal::Letter(letter));
-                vec![Effect::Request(request)]
-            }
-            LetterOutcome::Copy(text) => {
+        Modal::Letter(letter) => letter_key(state, letter, key),
+    }
+}
+
+/// The one-line input: Enter applies it, Esc drops it, other keys edit it.
+fn input_key(state: &mut AppState, mut input: InputLine, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Esc => return Vec::new(),
+        KeyCode::Enter => {
+            return match input.purpose {
+                InputPurpose::Search => navigate::search(state, &input.text),
+                InputPurpose::Note { targets } => {
+                    let text = input.text.trim().to_owned();
+                    if text.is_empty() {
+                        state.toast = Some(Toast {
+                            text: "Empty note: nothing saved".into(),
+                            is_error: false,
+                        });
+                        Vec::new()
+                    } else {
+                        actions::send(state, Change::Note { text }, targets)
+                    }
+                }
+            };
+        }
+        KeyCode::Backspace => {
+            input.text.pop();
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => input.text.push(c),
+        _ => {}
+    }
+    state.modal = Some(Modal::Input(input));
+    Vec::new()
+}
+
+fn letter_key(state: &mut AppState, mut letter: LetterModal, key: KeyEvent) -> Vec<Effect> {
+    match letter.pane.handle_key(key) {
+        LetterOutcome::Stay => {
+            state.modal = Some(Modal::Letter(letter));
+            Vec::new()
+        }
+        LetterOutcome::Close => Vec::new(),
+        LetterOutcome::RenderTemplate(template) => {
+            let request = Request::RenderLetter {
+                task_id: letter.task_id,
+                template,
+                now: state.now,
+            };
+            state.modal = Some(Modal::Letter(letter));
+            vec![Effect::Request(request)]
+        }
+        LetterOutcome::Copy(text) => {
+            state.toast = Some(Toast {
+                text: "Letter copied to the clipboard".into(),
+                is_error: false,
+            });
+            state.modal = Some(Modal::Letter(letter));
+            vec![Effect::Copy(text)]
+        }
+        LetterOutcome::Reject { template, body } => {
+            let unedited = letter
+                .rendered
+                .as_ref()
+                .is_some_and(|(t, text)| *t == template && *text == body);
+            if !unedited && letter.targets.len() > 1 {
                 state.toast = Some(Toast {
-                    text: "Letter copied to the clipboard".into(),
-                    is_error: false,
+                    text: "An edited letter names one task: unmark the others, or reject them \
+                           with the template's own text"
+                        .into(),
+                    is_error: true,
                 });
                 state.modal = Some(Modal::Letter(letter));
-                vec![Effect::Copy(text)]
+                return Vec::new();
             }
-            LetterOutcome::Reject { template, body } => {
-                let unedited = letter
-                    .rendered
-                    .as_ref()
-                    .is_some_and(|(t, text)| *t == template && *text == body);
-                if !unedited && letter.targets.len() > 1 {
-                    state.toast = Some(Toast {
-                        text: "An edited letter names one task: unmark the others, or reject them \
-                               with the template's own text"
-                            .into(),
-                        is_error: true,
-                    });
-                    state.modal = Some(Modal::Letter(letter));
-                    return Vec::new();
-                }
-                let edited = (!unedited).then_some(body);
-                actions::send(state, Change::Reject { template, edited }, letter.targets)
-            }
-        },
+            let edited = (!unedited).then_some(body);
+            actions::send(state, Change::Reject { template, edited }, letter.targets)
+        }
     }
 }
 
