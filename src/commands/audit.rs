@@ -43,7 +43,7 @@ pub fn show(ctx: &Context, task_id: Option<i64>, limit: usize) -> Result<()> {
     Ok(())
 }
 
-/// One event on one line: when, who, what, on which task, from → to, and why.
+/// One event on one line: when (practice time), who, what, on which task, from → to, and why.
 pub fn event_line(e: &AuditEvent) -> String {
     let target = match (e.task_id, &e.target) {
         (Some(id), _) => format!("task {id}"),
@@ -60,7 +60,8 @@ pub fn event_line(e: &AuditEvent) -> String {
     format!(
         "#{:<6} {} {} {} {} {} {}",
         e.id,
-        e.at.format("%Y-%m-%d %H:%M:%S"),
+        e.at.with_timezone(&chrono_tz::Europe::London)
+            .format("%Y-%m-%d %H:%M:%S"),
         fit(&e.actor, 14),
         fit(&e.action, 16),
         fit(&target, 10),
