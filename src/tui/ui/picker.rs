@@ -7,8 +7,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
+use crate::report::text::fit;
 use crate::tui::picker::{PickerEntry, PickerField, PickerState, away_label};
 use crate::tui::theme;
 
@@ -184,28 +185,4 @@ fn row(entry: &PickerEntry, name_width: usize, detail_width: usize) -> Line<'sta
         spans.push(Span::styled(away, Style::new().fg(theme::DUE_SOON)));
     }
     Line::from(spans)
-}
-
-/// `text` cut or padded to exactly `width` columns, with "…" where it was cut.
-fn fit(text: &str, width: usize) -> String {
-    if width == 0 {
-        return String::new();
-    }
-    if text.width() <= width {
-        return format!("{text}{}", " ".repeat(width - text.width()));
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    used += 1;
-    out.push_str(&" ".repeat(width.saturating_sub(used)));
-    out
 }
