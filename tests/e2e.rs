@@ -172,3 +172,38 @@ fn a_receptionist_rejects_undoes_reassigns_and_searches_from_the_keyboard() {
     assert!(screen.wait_exit(WAIT));
     assert!(screen.terminal_restored());
 }
+
+#[test]
+fn a_letter_that_cannot_be_filled_is_refused_on_screen_and_nothing_changes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let config = dir.path().join("config");
+    // The practice's own copy of the rejection letter uses a variable taskgate does not fill.
+    let letters = config.join("taskgate/letters");
+    std::fs::create_dir_all(&letters).expect("letters dir");
+    std::fs::write(
+        letters.join("lmc-rejection.j2"),
+        "Dear {{ favourite_colour }}\n",
+    )
+    .expect("override");
+    let env = [
+        ("XDG_DATA_HOME", data.as_path()),
+        ("XDG_CONFIG_HOME", config.as_path()),
+        ("HOME", dir.path()),
+    ];
+    let db = data.join("taskgate/demo/mirror.sqlite");
+    let mut screen = Screen::start(&["--demo", "--now", "2026-11-20T12:00:00Z"], &env, 120, 40);
+    screen.wait_for("1 of ", WAIT);
+    let first = oldest_new_task(&db);
+    let before = task_state(&db, first);
+
+    screen.send("r");
+    screen.wait_for("favourite_colour", WAIT);
+    assert_eq!(
+        task_state(&db, first),
+        before,
+        "the task, its letters and its history are unchanged"
+    );
+    screen.send("q");
+    assert!(screen.wait_exit(WAIT));
+}
