@@ -49,12 +49,16 @@ pub enum Command {
     Reject(RejectArgs),
     /// Assign tasks to a member of staff or a group, with an optional note.
     Assign(AssignArgs),
+    /// List unactioned tasks past (or near) their threshold, and stalled assigned tasks.
+    Overdue(OverdueArgs),
     /// Check or read the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
     /// Check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The shift handover report, or `handover sign-off` to record the handover.
+    Handover(HandoverArgs),
     /// Copy the mirror to FILE with SQLite's backup API (owner-only).
     Backup {
         /// Where to write the copy; an existing file is never overwritten.
@@ -148,6 +152,55 @@ pub struct AssignArgs {
     /// such an assignment is refused, as the inbox asks for a second key press.
     #[arg(long)]
     pub even_if_away: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OverdueFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct OverdueArgs {
+    #[arg(long, value_enum, default_value_t = OverdueFormat::Table)]
+    pub format: OverdueFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HandoverFormat {
+    Md,
+    Html,
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct HandoverArgs {
+    #[command(subcommand)]
+    pub action: Option<HandoverCommand>,
+    /// md for reading, html for printing (one self-contained file), json for other tools.
+    #[arg(long, value_enum, default_value_t = HandoverFormat::Md)]
+    pub format: HandoverFormat,
+    /// Write the report to FILE (owner-only; an existing file is never overwritten).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Count actions from this instant (RFC 3339) instead of the last sign-off.
+    #[arg(long, value_name = "RFC3339")]
+    pub since: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HandoverCommand {
+    /// Record in the audit log that OUTGOING handed the inbox over to INCOMING.
+    SignOff {
+        /// The `[[staff]]` id of the person leaving.
+        #[arg(long, value_name = "STAFF_ID")]
+        outgoing: String,
+        /// The `[[staff]]` id of the person taking over.
+        #[arg(long, value_name = "STAFF_ID")]
+        incoming: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

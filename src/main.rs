@@ -43,11 +43,13 @@ fn run(cli: &Cli) -> Result<()> {
         Some(Command::Letter(args)) => commands::letter::run(&ctx, args),
         Some(Command::Reject(args)) => commands::reject::run(&ctx, args),
         Some(Command::Assign(args)) => commands::assign::run(&ctx, args),
+        Some(Command::Overdue(args)) => commands::overdue::run(&ctx, args),
         Some(Command::Audit(AuditCommand::Verify)) => commands::audit::verify(&ctx),
         Some(Command::Audit(AuditCommand::Show { id, limit })) => {
             commands::audit::show(&ctx, *id, *limit)
         }
         Some(Command::Config(ConfigCommand::Check)) => commands::config_check::run(&ctx),
+        Some(Command::Handover(args)) => commands::handover::run(&ctx, args),
         Some(Command::Backup { file }) => commands::backup::run(&ctx, file),
     }
 }
@@ -61,8 +63,10 @@ fn command_name(c: &Command) -> &'static str {
         Command::Letter(_) => "letter",
         Command::Reject(_) => "reject",
         Command::Assign(_) => "assign",
+        Command::Overdue(_) => "overdue",
         Command::Audit(_) => "audit",
         Command::Config(_) => "config",
+        Command::Handover(_) => "handover",
         Command::Backup { .. } => "backup",
     }
 }

@@ -7,8 +7,10 @@ pub mod backup;
 pub mod config_check;
 pub mod context;
 pub mod demo;
+pub mod handover;
 pub mod letter;
 pub mod list;
+pub mod overdue;
 pub mod reject;
 pub mod show;
 

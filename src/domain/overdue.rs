@@ -1,13 +1,19 @@
 //! When an unactioned task becomes due and whether it is overdue now: due time = receipt + the
 //! practice's threshold for its priority, counted in working time. Also the inverse ("received
 //! no later than this instant means overdue"), which lets the store count overdue tasks with an
-//! index range instead of evaluating every task in a large mirror.
+//! index range instead of evaluating every task in a large mirror. Every due time comes with a
+//! sentence a receptionist can check by hand (which days the holidays took away), and assigned
+//! tasks that have sat too long are recognised as "stalled", a separate signal.
 
-use chrono::{DateTime, Duration, Utc};
+use std::fmt;
+
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use serde::Serialize;
 
-use super::Priority;
-use super::calendar::{CalendarWarning, WorkingCalendar};
+use super::calendar::{
+    CalendarWarning, PRACTICE_TIME_ZONE, WorkingCalendar, WorkingDuration, format_working_age,
+};
+use super::{Priority, Status, Task};
 
 /// Thresholds as working-time durations, one per priority, plus the due-soon margin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,4 +104,165 @@ pub fn latest_receipt_due_by(
         }
     }
     lo
+}
+
+/// An instant as staff read it on the practice's wall clock: "Fri 28 Aug 16:00".
+fn wall_clock(at: DateTime<Utc>) -> String {
+    at.with_timezone(&PRACTICE_TIME_ZONE)
+        .format("%a %-d %b %H:%M")
+        .to_string()
+}
+
+/// When the working-time clock starts for a receipt at `at`: `None` when `at` is inside working
+/// hours (the clock starts at once), else the opening of the next working window.
+fn clock_start_if_outside_hours(
+    calendar: &WorkingCalendar,
+    at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let local = at.with_timezone(&PRACTICE_TIME_ZONE).naive_local();
+    let (start, end) = calendar.working_hours();
+    let time: NaiveTime = local.time();
+    if calendar.is_working_day(local.date()) && time >= start && time < end {
+        return None;
+    }
+    // One nanosecond of working time lands just after the next window opens; stepping back
+    // gives the opening itself without re-implementing the calendar's walk over days.
+    let tick = Duration::nanoseconds(1);
+    Some(calendar.add_working_time(at, tick).value - tick)
+}
+
+/// The receptionist's sentence behind a due time: when the task came in (and when the clock
+/// started, if that was outside working hours), the threshold as the practice wrote it, the due
+/// time, the bank holidays and closures that moved it, and the calendar's warning when the
+/// bank-holiday data ran out. Weekends are not listed: nobody is surprised by them.
+pub fn explain(
+    calendar: &WorkingCalendar,
+    threshold: WorkingDuration,
+    received_at: DateTime<Utc>,
+    due: &DueAssessment,
+) -> String {
+    let clock = clock_start_if_outside_hours(calendar, received_at)
+        .map(|start| {
+            format!(
+                " (outside working hours: the clock starts {})",
+                wall_clock(start)
+            )
+        })
+        .unwrap_or_default();
+    let from = received_at.with_timezone(&PRACTICE_TIME_ZONE).date_naive();
+    let to = due.due_at.with_timezone(&PRACTICE_TIME_ZONE).date_naive();
+    let lost: Vec<String> = calendar
+        .days_lost_between(from, to)
+        .map(|day| day.to_string())
+        .collect();
+    let lost = if lost.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", lost.join(", "))
+    };
+    let warning = due
+        .warning
+        .map(|w| format!(". Warning: {w}"))
+        .unwrap_or_default();
+    format!(
+        "received {}{clock}; threshold {threshold}; due {}{lost}{warning}",
+        wall_clock(received_at),
+        wall_clock(due.due_at)
+    )
+}
+
+/// Why an assigned task counts as stalled. The sender's own due date is the stronger signal, so
+/// it is reported when both apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StalledReason {
+    /// The date the sender asked for (`restriction.period.end`) has passed.
+    PastSendersDueDate {
+        owner: Option<String>,
+        assigned_at: DateTime<Utc>,
+        due_by: DateTime<Utc>,
+    },
+    /// Nothing has happened to the task for longer than the practice allows.
+    NoActionFor {
+        owner: Option<String>,
+        assigned_at: DateTime<Utc>,
+        /// Working time since the assignment.
+        idle: Duration,
+        /// The practice's `assigned_stalled` limit, in working time.
+        limit: Duration,
+        /// Length of one working day, so durations read as days and hours.
+        day_length: Duration,
+    },
+}
+
+impl StalledReason {
+    /// A short stable name for machine-readable output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::PastSendersDueDate { .. } => "sender-due-date",
+            Self::NoActionFor { .. } => "no-action",
+        }
+    }
+}
+
+impl fmt::Display for StalledReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (owner, assigned_at) = match self {
+            Self::PastSendersDueDate {
+                owner, assigned_at, ..
+            }
+            | Self::NoActionFor {
+                owner, assigned_at, ..
+            } => (owner.as_deref().unwrap_or("someone"), *assigned_at),
+        };
+        write!(f, "assigned to {owner} on {}; ", wall_clock(assigned_at))?;
+        match self {
+            Self::PastSendersDueDate { due_by, .. } => write!(
+                f,
+                "the sender asked for it by {} and that has passed",
+                wall_clock(*due_by)
+            ),
+            Self::NoActionFor {
+                idle,
+                limit,
+                day_length,
+                ..
+            } => write!(
+                f,
+                "no action for {} of working time (the practice allows {})",
+                format_working_age(*idle, *day_length),
+                format_working_age(*limit, *day_length)
+            ),
+        }
+    }
+}
+
+/// Whether an assigned task has stalled at `now`: past the sender's due date, or with at least
+/// `assigned_stalled` of working time since it was assigned (its last change). Tasks in any
+/// other status are never stalled: unactioned ones are measured by `assess` instead.
+pub fn stalled(
+    task: &Task,
+    now: DateTime<Utc>,
+    calendar: &WorkingCalendar,
+    assigned_stalled: Duration,
+) -> Option<StalledReason> {
+    if task.status != Status::Assigned {
+        return None;
+    }
+    let owner = task.owner.clone();
+    let assigned_at = task.updated_at;
+    if let Some(due_by) = task.due_by.filter(|due| now >= *due) {
+        return Some(StalledReason::PastSendersDueDate {
+            owner,
+            assigned_at,
+            due_by,
+        });
+    }
+    let idle = calendar.working_time_between(assigned_at, now).value;
+    (idle >= assigned_stalled).then(|| StalledReason::NoActionFor {
+        owner,
+        assigned_at,
+        idle,
+        limit: assigned_stalled,
+        day_length: calendar.day_length(),
+    })
 }

@@ -8,6 +8,7 @@
 mod actions;
 mod audit;
 mod files;
+mod handover;
 mod misc;
 mod overdue;
 mod provider_facts;
@@ -16,6 +17,7 @@ mod query;
 mod records;
 mod schema;
 mod tasks;
+mod unactioned;
 mod undo;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +30,7 @@ use crate::domain::{Status, TaskAction, TaskId};
 
 pub use actions::{ActionOutcome, NewLetter};
 pub use audit::{AuditEvent, AuditVerification};
+pub use handover::ActionTally;
 pub use misc::QuarantinedRow;
 pub use query::{PageKey, TaskFilter};
 pub use records::{Note, OutboxEntry, StoredLetter};
