@@ -165,10 +165,10 @@ fn event_hash(prev_hash: &str, f: &Fields<'_>) -> String {
     hex
 }
 
-const EVENT_COLUMNS: &str =
+pub(super) const EVENT_COLUMNS: &str =
     "id, at, actor, task_id, target, action, from_value, to_value, detail, prev_hash, hash";
 
-fn event_from_row(r: &Row<'_>) -> rusqlite::Result<AuditEvent> {
+pub(super) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<AuditEvent> {
     let at: String = r.get(1)?;
     let at = DateTime::parse_from_rfc3339(&at).map_err(|e| super::bad_column(1, e))?;
     Ok(AuditEvent {

@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
+use super::audit::{EVENT_COLUMNS, event_from_row};
 use super::tasks::{TASK_COLUMNS, TASK_FROM, task_from_row};
 use super::{AuditEvent, Result, Store, from_sql_count};
 use crate::domain::{Priority, Task};
@@ -100,29 +101,13 @@ impl Store {
 
     /// The latest event named `action`, by its place in the log.
     pub fn last_event_named(&self, action: &str) -> Result<Option<AuditEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM audit_log WHERE action = ?1 ORDER BY id DESC LIMIT 1"
+        );
         Ok(self
             .conn
-            .prepare_cached(
-                "SELECT id, at, actor, task_id, target, action, from_value, to_value, detail, \
-                 prev_hash, hash FROM audit_log WHERE action = ?1 ORDER BY id DESC LIMIT 1",
-            )?
-            .query_row(params![action], |r| {
-                let at: String = r.get(1)?;
-                let at = DateTime::parse_from_rfc3339(&at).map_err(|e| super::bad_column(1, e))?;
-                Ok(AuditEvent {
-                    id: r.get(0)?,
-                    at: at.with_timezone(&Utc),
-                    actor: r.get(2)?,
-                    task_id: r.get(3)?,
-                    target: r.get(4)?,
-                    action: r.get(5)?,
-                    from: r.get(6)?,
-                    to: r.get(7)?,
-                    detail: r.get(8)?,
-                    prev_hash: r.get(9)?,
-                    hash: r.get(10)?,
-                })
-            })
+            .prepare_cached(&sql)?
+            .query_row(params![action], event_from_row)
             .optional()?)
     }
 }
