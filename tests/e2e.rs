@@ -25,6 +25,12 @@ fn the_demo_opens_on_the_inbox_moves_and_quits_leaving_the_terminal_usable() {
     assert!(screen.contents().contains("Riverside Medical Practice"));
     screen.send("G");
     screen.wait_for("Inbox: unactioned, oldest first", WAIT);
+    // The overdue view: most overdue first, each with why it is overdue; then back.
+    screen.send("2");
+    screen.wait_for("most overdue first", WAIT);
+    screen.wait_for("Why       received", WAIT);
+    screen.send("1");
+    screen.wait_for("Inbox: unactioned", WAIT);
     screen.send("q");
     assert!(screen.wait_exit(WAIT), "taskgate exits 0 on q");
     assert!(

@@ -497,3 +497,112 @@ fn help_lists_every_action_with_its_keys() {
     let terminal = render(&state, 100, 32);
     insta::assert_snapshot!(terminal.backend());
 }
+
+/// Opens the overdue view (key 2) and answers its request with `tasks`.
+fn overdue_view(state: &mut AppState, tasks: Vec<Task>) {
+    let effects = update(state, key('2'));
+    let id = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Request(Request::Overdue { id, .. }) => Some(*id),
+            _ => None,
+        })
+        .expect("the overdue view asks for its rows");
+    let why = tasks
+        .iter()
+        .map(|t| {
+            (
+                t.id,
+                format!(
+                    "received {}; threshold 2 working hours",
+                    t.received_at.format("%a %H:%M")
+                ),
+            )
+        })
+        .collect();
+    let summary = taskgate::tui::state::OverdueSummary {
+        overdue: 1,
+        due_soon: 1,
+        stalled: 0,
+    };
+    update(
+        state,
+        Msg::Reply(Reply::Overdue {
+            id,
+            tasks,
+            why,
+            summary,
+        }),
+    );
+}
+
+#[test]
+fn the_overdue_view_lists_its_tasks_and_acts_on_them_like_the_inbox() {
+    let mut state = triage_state();
+    update(&mut state, key('j'));
+    overdue_view(
+        &mut state,
+        vec![
+            task(
+                1,
+                3,
+                Priority::Urgent,
+                "Discharge medication - please prescribe",
+            ),
+            task(2, 22, Priority::Routine, "Fit note required for 6 weeks"),
+        ],
+    );
+    assert_eq!(state.window.total, 2);
+    assert_eq!(
+        state.window.selected_task().map(|t| t.id),
+        Some(1),
+        "opens on the most overdue"
+    );
+    let effects = update(&mut state, key('r'));
+    match acts(&effects).as_slice() {
+        [(Change::Reject { .. }, targets)] => assert_eq!(targets[0].id, 1),
+        other => panic!("expected a reject, got {other:?}"),
+    }
+
+    // Back to the inbox (1): its place was kept.
+    let effects = update(&mut state, key('1'));
+    assert_eq!(state.window.selected, 1, "the inbox cursor is where it was");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Request(Request::Page { .. })))
+    );
+}
+
+#[test]
+fn overdue_view_snapshot_with_red_and_amber_rows() {
+    let mut state = triage_state();
+    overdue_view(
+        &mut state,
+        vec![
+            task(
+                1,
+                3,
+                Priority::Urgent,
+                "Discharge medication - please prescribe",
+            ),
+            task(2, 22, Priority::Routine, "Fit note required for 6 weeks"),
+        ],
+    );
+    update(&mut state, key('j'));
+    let terminal = render(&state, 100, 30);
+    let buf = terminal.backend().buffer();
+    let row_of = |needle: &str| {
+        (0..buf.area.height)
+            .find(|&y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    .contains(needle)
+            })
+            .expect("row on screen")
+    };
+    assert_eq!(buf[(3, row_of("Discharge medication"))].fg, Color::Red);
+    assert_eq!(buf[(3, row_of("Fit note required"))].fg, Color::Yellow);
+    insta::assert_snapshot!(terminal.backend());
+}

@@ -8,26 +8,13 @@ use color_eyre::eyre::Result;
 
 use super::Context;
 use crate::cli::{OverdueArgs, OverdueFormat};
-use crate::domain::Priority;
 use crate::domain::calendar::WorkingCalendar;
-use crate::domain::overdue::Thresholds;
 use crate::report::overdue::{self, OverdueRules};
 
 /// The `[overdue]` section resolved against the practice's calendar (a "working day" is as long
 /// as its working hours).
 pub fn rules(ctx: &Context, calendar: &WorkingCalendar) -> OverdueRules {
-    let o = &ctx.config.overdue;
-    OverdueRules {
-        thresholds: Thresholds {
-            routine: calendar.to_duration(o.routine),
-            urgent: calendar.to_duration(o.urgent),
-            asap: calendar.to_duration(o.asap),
-            stat: calendar.to_duration(o.stat),
-            due_soon: calendar.to_duration(o.due_soon),
-        },
-        written: Priority::ALL.map(|p| ctx.config.threshold_for(p)),
-        assigned_stalled: calendar.to_duration(o.assigned_stalled),
-    }
+    OverdueRules::from_config(&ctx.config, calendar)
 }
 
 pub fn run(ctx: &Context, args: &OverdueArgs) -> Result<()> {

@@ -12,6 +12,7 @@ use color_eyre::eyre::Result;
 use serde::Serialize;
 
 use super::text::{fit, local_stamp};
+use crate::config::Config;
 use crate::domain::calendar::{WorkingCalendar, WorkingDuration, format_working_age};
 use crate::domain::overdue::{
     DueState, Thresholds, assess, explain, latest_receipt_due_by, stalled,
@@ -34,6 +35,22 @@ pub struct OverdueRules {
 }
 
 impl OverdueRules {
+    /// The config's `[overdue]` section as working-time durations on the practice's calendar.
+    pub fn from_config(config: &Config, calendar: &WorkingCalendar) -> Self {
+        let o = &config.overdue;
+        OverdueRules {
+            thresholds: Thresholds {
+                routine: calendar.to_duration(o.routine),
+                urgent: calendar.to_duration(o.urgent),
+                asap: calendar.to_duration(o.asap),
+                stat: calendar.to_duration(o.stat),
+                due_soon: calendar.to_duration(o.due_soon),
+            },
+            written: Priority::ALL.map(|p| config.threshold_for(p)),
+            assigned_stalled: calendar.to_duration(o.assigned_stalled),
+        }
+    }
+
     fn written_for(&self, priority: Priority) -> WorkingDuration {
         let at = Priority::ALL
             .iter()

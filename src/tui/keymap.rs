@@ -35,12 +35,15 @@ pub enum Action {
     Note,
     Undo,
     Reload,
+    NextView,
+    ViewTriage,
+    ViewOverdue,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 27] = [
         Action::Down,
         Action::Up,
         Action::PageDown,
@@ -63,6 +66,9 @@ impl Action {
         Action::Note,
         Action::Undo,
         Action::Reload,
+        Action::NextView,
+        Action::ViewTriage,
+        Action::ViewOverdue,
         Action::Help,
         Action::Quit,
     ];
@@ -91,6 +97,9 @@ impl Action {
             Action::Note => "note",
             Action::Undo => "undo",
             Action::Reload => "reload",
+            Action::NextView => "next-view",
+            Action::ViewTriage => "view-triage",
+            Action::ViewOverdue => "view-overdue",
             Action::Help => "help",
             Action::Quit => "quit",
         }
@@ -121,6 +130,11 @@ impl Action {
             Action::Note => "add a note",
             Action::Undo => "undo your last action while it is not yet sent upstream",
             Action::Reload => "reload from the mirror",
+            Action::NextView => "next screen (inbox, overdue)",
+            Action::ViewTriage => "the inbox",
+            Action::ViewOverdue => {
+                "overdue: past or near threshold, most overdue first; stalled below"
+            }
             Action::Help => "this help",
             Action::Quit => "quit",
         }

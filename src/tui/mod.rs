@@ -27,8 +27,8 @@ use self::ui::ViewContext;
 use self::update::Env;
 use self::worker::{Worker, WorkerContext};
 use crate::commands::Context;
-use crate::domain::overdue::Thresholds;
 use crate::letters::LetterSources;
+use crate::report::overdue::OverdueRules;
 
 /// Ages and overdue counts move in minutes, so a 30-second tick is plenty and costs nothing.
 const TICK: StdDuration = StdDuration::from_secs(30);
@@ -38,7 +38,8 @@ const TICK: StdDuration = StdDuration::from_secs(30);
 pub fn run(ctx: &Context) -> Result<()> {
     let user = ctx.acting_user()?;
     let calendar = ctx.calendar()?;
-    let thresholds = thresholds(ctx, &calendar);
+    let overdue_rules = OverdueRules::from_config(&ctx.config, &calendar);
+    let thresholds = overdue_rules.thresholds;
     let source_label = if ctx.config_source.is_none() {
         "demo mirror (synthetic data)".to_owned()
     } else {
@@ -54,7 +55,7 @@ pub fn run(ctx: &Context) -> Result<()> {
     let (reply_tx, reply_rx) = mpsc::unbounded_channel();
     let worker_ctx = WorkerContext {
         calendar: calendar.clone(),
-        thresholds,
+        overdue_rules,
         config: ctx.config.clone(),
         acting: user.clone(),
         letters: LetterSources::from_config_dir(),
@@ -92,17 +93,6 @@ pub fn run(ctx: &Context) -> Result<()> {
     drop(terminal);
     tracing::info!("tui closed");
     result
-}
-
-fn thresholds(ctx: &Context, calendar: &crate::domain::calendar::WorkingCalendar) -> Thresholds {
-    let o = &ctx.config.overdue;
-    Thresholds {
-        routine: calendar.to_duration(o.routine),
-        urgent: calendar.to_duration(o.urgent),
-        asap: calendar.to_duration(o.asap),
-        stat: calendar.to_duration(o.stat),
-        due_soon: calendar.to_duration(o.due_soon),
-    }
 }
 
 async fn event_loop(

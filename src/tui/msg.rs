@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
-use super::state::{Counts, Detail};
+use super::state::{Counts, Detail, OverdueSummary};
 use crate::domain::policy::{Flag, ProviderFacts};
 use crate::domain::{Absence, Task, TaskId};
 use crate::store::{PageKey, Target, TaskFilter};
@@ -87,6 +87,11 @@ pub enum Request {
         now: DateTime<Utc>,
     },
     Absences,
+    /// The overdue view's rows, as `taskgate overdue` lists them.
+    Overdue {
+        id: u64,
+        now: DateTime<Utc>,
+    },
     /// Agreements and recent rejections per provider, for the policy flags.
     ProviderFacts {
         now: DateTime<Utc>,
@@ -126,6 +131,12 @@ pub enum Reply {
     },
     Counts(Counts),
     Absences(Vec<Absence>),
+    Overdue {
+        id: u64,
+        tasks: Vec<Task>,
+        why: HashMap<TaskId, String>,
+        summary: OverdueSummary,
+    },
     ProviderFacts(HashMap<String, ProviderFacts>),
     Acted(Result<Acted, String>),
     Rendered {

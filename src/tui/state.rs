@@ -71,6 +71,23 @@ pub struct Counts {
     pub due_soon: u64,
 }
 
+/// The screens; Tab and the number keys move between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The inbox, oldest first, with search and filters.
+    Triage,
+    /// Unactioned tasks past or near their threshold, most overdue first, then stalled ones.
+    Overdue,
+}
+
+/// How many rows of each kind the overdue view holds, for its title.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OverdueSummary {
+    pub overdue: usize,
+    pub due_soon: usize,
+    pub stalled: usize,
+}
+
 /// Which statuses the table shows; `s` cycles through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusView {
@@ -178,6 +195,12 @@ pub struct AppState {
     /// Rows visible in the table at the last resize, for page up/down.
     pub table_rows: u16,
     pub status_view: StatusView,
+    pub view: View,
+    /// The other view's window, kept while it is not shown so going back keeps the place.
+    pub parked: Option<TaskWindow>,
+    /// The overdue view: why each task is there (its explanation), and how many of each kind.
+    pub overdue_why: HashMap<TaskId, String>,
+    pub overdue_summary: OverdueSummary,
     /// Only tasks raising this LMC flag; `f` cycles through the flags.
     pub flag_filter: Option<Flag>,
     /// Marked tasks and the row version each had when marked.
@@ -218,6 +241,10 @@ impl AppState {
             next_request: 1,
             table_rows: 10,
             status_view: StatusView::New,
+            view: View::Triage,
+            parked: None,
+            overdue_why: HashMap::new(),
+            overdue_summary: OverdueSummary::default(),
             flag_filter: None,
             marked: BTreeMap::new(),
             modal: None,

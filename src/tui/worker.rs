@@ -3,7 +3,7 @@
 //! loop drops answers to questions it no longer asks. Actions go through the same store
 //! operations as the command line.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::mpsc;
 use std::thread;
@@ -13,18 +13,19 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::flagged_pages;
 use super::msg::{Acted, Change, PageAt, Reply, Request};
-use super::state::{Counts, Detail};
+use super::state::{Counts, Detail, OverdueSummary};
 use crate::config::Config;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::overdue::{Thresholds, latest_receipt_due_by};
-use crate::domain::{Priority, Staff, TaskId};
+use crate::domain::{Priority, Staff, Task, TaskId};
 use crate::letters::{LetterSources, render_task_letter};
-use crate::store::{Actor, NewLetter, Store, StoreError, Target};
+use crate::report::overdue::{self, OverdueRules};
+use crate::store::{Actor, NewLetter, Store, StoreError, Target, TaskFilter};
 
 /// What the worker needs besides the mirror: the practice's rules and who is acting.
 pub struct WorkerContext {
     pub calendar: WorkingCalendar,
-    pub thresholds: Thresholds,
+    pub overdue_rules: OverdueRules,
     pub config: Config,
     pub acting: Staff,
     pub letters: LetterSources,
@@ -68,36 +69,16 @@ fn answer(store: &mut Store, ctx: &WorkerContext, request: Request) -> Reply {
         Request::Page {
             id,
             filter,
-            flag: Some(flag),
+            flag,
             at,
             limit,
             now,
-        } => match flagged_pages::page(store, ctx, &filter, flag, at, limit, now) {
-            Ok((rows, total)) => Reply::Page {
-                id,
-                at,
-                rows,
-                total,
-            },
-            Err(e) => failed("tasks", &e),
-        },
-        Request::Page {
-            id,
-            filter,
-            flag: None,
-            at,
-            limit,
-            ..
         } => {
-            let rows = match at {
-                PageAt::First => store.tasks_after(&filter, None, limit),
-                PageAt::After(key) | PageAt::From(key) => {
-                    store.tasks_after(&filter, Some(key), limit)
-                }
-                PageAt::Last => store.tasks_before(&filter, None, limit),
-                PageAt::Before(key) => store.tasks_before(&filter, Some(key), limit),
+            let page = match flag {
+                Some(flag) => flagged_pages::page(store, ctx, &filter, flag, at, limit, now),
+                None => plain_page(store, &filter, at, limit),
             };
-            match rows.and_then(|rows| Ok((rows, store.count_tasks(&filter)?))) {
+            match page {
                 Ok((rows, total)) => Reply::Page {
                     id,
                     at,
@@ -121,15 +102,20 @@ fn answer(store: &mut Store, ctx: &WorkerContext, request: Request) -> Reply {
                 Err(e) => failed("the task's history", &e),
             }
         }
-        Request::Counts { now } => match counts(store, &ctx.calendar, &ctx.thresholds, now) {
-            Ok(c) => Reply::Counts(c),
-            Err(e) => failed("the counts", &e),
-        },
+        Request::Counts { now } => {
+            match counts(store, &ctx.calendar, &ctx.overdue_rules.thresholds, now) {
+                Ok(c) => Reply::Counts(c),
+                Err(e) => failed("the counts", &e),
+            }
+        }
         Request::ProviderFacts { now } => {
             match store.provider_facts(now - chrono::Duration::days(30)) {
                 Ok(facts) => Reply::ProviderFacts(facts),
                 Err(e) => failed("the providers", &e),
             }
+        }
+        Request::Overdue { id, now } => {
+            overdue_view(store, ctx, id, now).unwrap_or_else(|e| failed("the overdue list", &e))
         }
         Request::Absences => match store.absences() {
             Ok(a) => Reply::Absences(a),
@@ -162,6 +148,59 @@ fn answer(store: &mut Store, ctx: &WorkerContext, request: Request) -> Reply {
             }))
         }
     }
+}
+
+/// The overdue view's rows: overdue (most overdue first), then due soon, then stalled, each
+/// with the sentence that explains it. Built by the same report as `taskgate overdue`.
+fn overdue_view(
+    store: &Store,
+    ctx: &WorkerContext,
+    id: u64,
+    now: DateTime<Utc>,
+) -> Result<Reply, StoreError> {
+    let report = overdue::build(store, &ctx.calendar, &ctx.overdue_rules, now)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let summary = OverdueSummary {
+        overdue: report.overdue.len(),
+        due_soon: report.due_soon.len(),
+        stalled: report.stalled.len(),
+    };
+    let rows = report
+        .overdue
+        .into_iter()
+        .chain(report.due_soon)
+        .map(|r| (r.id, r.explanation));
+    let stalled = report.stalled.into_iter().map(|r| (r.id, r.explanation));
+    let mut tasks = Vec::new();
+    let mut why = HashMap::new();
+    for (id, explanation) in rows.chain(stalled) {
+        if let Some(task) = store.task(id)? {
+            tasks.push(task);
+            why.insert(id, explanation);
+        }
+    }
+    Ok(Reply::Overdue {
+        id,
+        tasks,
+        why,
+        summary,
+    })
+}
+
+/// One page of the inbox in keyset order, and how many tasks the filter matches.
+fn plain_page(
+    store: &Store,
+    filter: &TaskFilter,
+    at: PageAt,
+    limit: usize,
+) -> Result<(Vec<Task>, u64), StoreError> {
+    let rows = match at {
+        PageAt::First => store.tasks_after(filter, None, limit)?,
+        PageAt::After(key) | PageAt::From(key) => store.tasks_after(filter, Some(key), limit)?,
+        PageAt::Last => store.tasks_before(filter, None, limit)?,
+        PageAt::Before(key) => store.tasks_before(filter, Some(key), limit)?,
+    };
+    Ok((rows, store.count_tasks(filter)?))
 }
 
 fn render(

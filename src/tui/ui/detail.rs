@@ -14,7 +14,7 @@ use crate::domain::Task;
 use crate::domain::calendar::format_working_age;
 use crate::domain::overdue::{DueState, assess};
 use crate::report::text::local_stamp;
-use crate::tui::state::{AppState, Detail};
+use crate::tui::state::{AppState, Detail, View};
 use crate::tui::theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext) {
@@ -29,6 +29,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
         return;
     };
     let mut lines = identity_lines(t);
+    if let Some(why) = state
+        .overdue_why
+        .get(&t.id)
+        .filter(|_| state.view == View::Overdue)
+    {
+        lines.push(Line::from(vec![
+            label("Why       "),
+            Span::raw(why.clone()),
+        ]));
+    }
     lines.extend(due_lines(t, state, view));
     for raised in view.flags(state, t) {
         lines.push(Line::from(vec![

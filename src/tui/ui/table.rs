@@ -12,7 +12,7 @@ use super::ViewContext;
 use crate::domain::calendar::format_working_age;
 use crate::domain::overdue::{DueState, assess};
 use crate::domain::{Status, Task};
-use crate::tui::state::AppState;
+use crate::tui::state::{AppState, View};
 use crate::tui::theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext) {
@@ -62,6 +62,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
 /// The table's title says what is shown: which statuses, which filters, and where the cursor is.
 fn title(state: &AppState) -> String {
     let w = &state.window;
+    if state.view == View::Overdue {
+        let s = &state.overdue_summary;
+        let place = if w.total == 0 {
+            String::new()
+        } else {
+            format!(" · {} of {}", w.selected + 1, w.total)
+        };
+        return format!(
+            " Overdue: {} overdue (most overdue first), {} due soon, {} stalled{place} ",
+            s.overdue, s.due_soon, s.stalled
+        );
+    }
     let f = &state.filter;
     let mut what = format!("Inbox: {}", state.status_view.label());
     if let Some(p) = &f.provider {

@@ -8,7 +8,7 @@ mod navigate;
 
 use super::keymap::{Action, Keymap};
 use super::msg::{Effect, Msg, PageAt, Reply, Request};
-use super::state::{AppState, Modal, Toast};
+use super::state::{AppState, Modal, Toast, View};
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::policy::PolicyRules;
 use crate::domain::{Group, Staff};
@@ -61,10 +61,15 @@ pub fn update(state: &mut AppState, msg: Msg, env: &Env) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             state.now = now;
-            vec![
+            let mut effects = vec![
                 Effect::Request(Request::Counts { now }),
                 Effect::Request(Request::ProviderFacts { now }),
-            ]
+            ];
+            // The overdue list moves with the clock; the inbox list does not.
+            if state.view == View::Overdue && state.page_request.is_none() {
+                effects.push(navigate::overdue_request(state));
+            }
+            effects
         }
         Msg::Reply(reply) => on_reply(state, reply, env),
     }
@@ -87,6 +92,9 @@ fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect> {
         | Action::Top
         | Action::Bottom
         | Action::Reload => navigate::act(state, action),
+        Action::NextView | Action::ViewTriage | Action::ViewOverdue => {
+            navigate::switch_view(state, action)
+        }
         Action::Search
         | Action::FilterStatus
         | Action::FilterFlag
@@ -129,6 +137,22 @@ fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
         Reply::Counts(counts) => {
             state.counts = counts;
             Vec::new()
+        }
+        Reply::Overdue {
+            id,
+            tasks,
+            why,
+            summary,
+        } => {
+            if state.page_request != Some(id) || state.view != View::Overdue {
+                return Vec::new();
+            }
+            state.page_request = None;
+            state.overdue_why = why;
+            state.overdue_summary = summary;
+            let total = tasks.len() as u64;
+            navigate::place_page(state, PageAt::First, tasks, total);
+            navigate::detail_request(state).into_iter().collect()
         }
         Reply::ProviderFacts(facts) => {
             state.provider_facts = facts;

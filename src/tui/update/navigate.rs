@@ -4,7 +4,7 @@
 use super::super::keymap::Action;
 use super::super::msg::{Effect, PageAt, Request};
 use super::super::state::{
-    AppState, InputLine, InputPurpose, Modal, PAGE_ROWS, PREFETCH_MARGIN, TaskWindow, Toast,
+    AppState, InputLine, InputPurpose, Modal, PAGE_ROWS, PREFETCH_MARGIN, TaskWindow, Toast, View,
     WINDOW_MAX,
 };
 use crate::domain::Task;
@@ -40,8 +40,44 @@ pub(super) fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
     }
 }
 
+/// Moves between the inbox and the overdue view. Each keeps its own place: the window of the
+/// view being left is parked and brought back on return.
+pub(super) fn switch_view(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let to = match (action, state.view) {
+        (Action::ViewTriage, _) | (Action::NextView, View::Overdue) => View::Triage,
+        _ => View::Overdue,
+    };
+    if to == state.view {
+        return Vec::new();
+    }
+    state.view = to;
+    state.detail = None;
+    state.marked.clear();
+    let back = state.parked.take().unwrap_or_default();
+    state.parked = Some(std::mem::replace(&mut state.window, back));
+    let mut effects = match to {
+        View::Overdue => vec![overdue_request(state)],
+        View::Triage => vec![refresh_page(state)],
+    };
+    effects.extend(detail_request(state));
+    effects
+}
+
+/// Asks for the overdue view's rows as of now.
+pub(super) fn overdue_request(state: &mut AppState) -> Effect {
+    let id = state.take_request_id();
+    state.page_request = Some(id);
+    Effect::Request(Request::Overdue { id, now: state.now })
+}
+
 /// Reloads from the top with the current filter (after a filter change, or `R`).
 pub(super) fn reload(state: &mut AppState) -> Vec<Effect> {
+    if state.view == View::Overdue {
+        return vec![
+            overdue_request(state),
+            Effect::Request(Request::Counts { now: state.now }),
+        ];
+    }
     state.window.selected = 0;
     state.window.top = 0;
     vec![
@@ -53,6 +89,20 @@ pub(super) fn reload(state: &mut AppState) -> Vec<Effect> {
 /// Reloads the rows on screen in place after an action, keeping the cursor's position: the
 /// task just acted on usually leaves the view, and the next one slides under the cursor.
 pub(super) fn refresh_in_place(state: &mut AppState) -> Vec<Effect> {
+    if state.view == View::Overdue {
+        return vec![
+            overdue_request(state),
+            Effect::Request(Request::Counts { now: state.now }),
+        ];
+    }
+    vec![
+        refresh_page(state),
+        Effect::Request(Request::Counts { now: state.now }),
+    ]
+}
+
+/// The inbox page under the cursor, reloaded.
+fn refresh_page(state: &mut AppState) -> Effect {
     // At the head of the list, reload from the very start: an undone task reappears above the
     // first row shown, where the reader expects it.
     let from = (state.window.offset > 0)
@@ -63,13 +113,18 @@ pub(super) fn refresh_in_place(state: &mut AppState) -> Vec<Effect> {
             id: t.id - 1,
         });
     let at = from.map_or(PageAt::First, PageAt::From);
-    vec![
-        page_request(state, at),
-        Effect::Request(Request::Counts { now: state.now }),
-    ]
+    page_request(state, at)
 }
 
 pub(super) fn filter(state: &mut AppState, action: Action) -> Vec<Effect> {
+    if state.view == View::Overdue {
+        state.toast = Some(Toast {
+            text: "Search and filters work on the inbox (1); the overdue view lists every overdue task"
+                .into(),
+            is_error: false,
+        });
+        return Vec::new();
+    }
     let selected = state.window.selected_task().cloned();
     match action {
         Action::Search => {
