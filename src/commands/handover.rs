@@ -7,17 +7,13 @@ use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
-use chrono::{Duration, SubsecRound};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use super::Context;
 use crate::cli::{HandoverArgs, HandoverCommand, HandoverFormat};
 use crate::domain::Staff;
 use crate::domain::calendar::WorkingCalendar;
-use crate::domain::overdue::Thresholds;
-use crate::report::handover::{
-    self, HandoverInputs, HandoverReport, SIGN_OFF_ACTION, SIGN_OFF_TARGET,
-};
+use crate::report::handover::{self, HandoverReport, SIGN_OFF_ACTION, SIGN_OFF_TARGET};
 use crate::store::Store;
 
 pub fn run(ctx: &Context, args: &HandoverArgs) -> Result<()> {
@@ -56,29 +52,13 @@ fn build(
     calendar: &WorkingCalendar,
     since: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<HandoverReport> {
-    let o = &ctx.config.overdue;
-    let thresholds = Thresholds {
-        routine: calendar.to_duration(o.routine),
-        urgent: calendar.to_duration(o.urgent),
-        asap: calendar.to_duration(o.asap),
-        stat: calendar.to_duration(o.stat),
-        due_soon: calendar.to_duration(o.due_soon),
-    };
-    let source_kind = ctx.config.source.kind.to_string();
-    let inputs = HandoverInputs {
-        practice: &ctx.config.practice.name,
-        source_kind: &source_kind,
-        // A config duration beyond chrono's range is a typo for "never"; treat it as huge.
-        stale_after: Duration::from_std(ctx.config.sync.stale_after).unwrap_or(Duration::MAX),
+    Ok(handover::build_for_config(
+        store,
+        &ctx.config,
         calendar,
-        thresholds: &thresholds,
-        staff: &ctx.config.staff,
-        groups: &ctx.config.groups,
-        // Whole seconds: the report is read by people, and its JSON should not jitter.
-        now: ctx.clock.now().trunc_subsecs(0),
+        ctx.clock.now(),
         since,
-    };
-    Ok(handover::build(store, &inputs)?)
+    )?)
 }
 
 /// Both people must be `[[staff]]`: a sign-off naming someone the practice does not know

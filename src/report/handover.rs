@@ -7,11 +7,13 @@
 
 mod render;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde::Serialize;
 
 pub use render::{to_html, to_json, to_markdown};
 
+use super::overdue::OverdueRules;
+use crate::config::Config;
 use crate::domain::calendar::{WorkingCalendar, format_working_age};
 use crate::domain::overdue::{DueState, Thresholds, assess, latest_receipt_due_by};
 use crate::domain::staff::{group_presence_on, presence_on};
@@ -140,6 +142,32 @@ pub struct SignOff {
     /// Who recorded it.
     pub by: String,
     pub detail: String,
+}
+
+/// The report for the practice's config as of `now` (to the whole second: people read it, and
+/// its JSON should not jitter). The CLI and the TUI both come this way.
+pub fn build_for_config(
+    store: &Store,
+    config: &Config,
+    calendar: &WorkingCalendar,
+    now: DateTime<Utc>,
+    since: Option<DateTime<Utc>>,
+) -> Result<HandoverReport> {
+    let thresholds = OverdueRules::from_config(config, calendar).thresholds;
+    let source_kind = config.source.kind.to_string();
+    let inputs = HandoverInputs {
+        practice: &config.practice.name,
+        source_kind: &source_kind,
+        // A config duration beyond chrono's range is a typo for "never"; treat it as huge.
+        stale_after: Duration::from_std(config.sync.stale_after).unwrap_or(Duration::MAX),
+        calendar,
+        thresholds: &thresholds,
+        staff: &config.staff,
+        groups: &config.groups,
+        now: now.trunc_subsecs(0),
+        since,
+    };
+    build(store, &inputs)
 }
 
 /// Gathers the report from the mirror as of `inputs.now`.

@@ -38,12 +38,14 @@ pub enum Action {
     NextView,
     ViewTriage,
     ViewOverdue,
+    ViewHandover,
+    SignOff,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 29] = [
         Action::Down,
         Action::Up,
         Action::PageDown,
@@ -69,6 +71,8 @@ impl Action {
         Action::NextView,
         Action::ViewTriage,
         Action::ViewOverdue,
+        Action::ViewHandover,
+        Action::SignOff,
         Action::Help,
         Action::Quit,
     ];
@@ -100,6 +104,8 @@ impl Action {
             Action::NextView => "next-view",
             Action::ViewTriage => "view-triage",
             Action::ViewOverdue => "view-overdue",
+            Action::ViewHandover => "view-handover",
+            Action::SignOff => "sign-off",
             Action::Help => "help",
             Action::Quit => "quit",
         }
@@ -130,11 +136,13 @@ impl Action {
             Action::Note => "add a note",
             Action::Undo => "undo your last action while it is not yet sent upstream",
             Action::Reload => "reload from the mirror",
-            Action::NextView => "next screen (inbox, overdue)",
+            Action::NextView => "next screen (inbox, overdue, handover)",
             Action::ViewTriage => "the inbox",
             Action::ViewOverdue => {
                 "overdue: past or near threshold, most overdue first; stalled below"
             }
+            Action::ViewHandover => "handover: what the next shift inherits",
+            Action::SignOff => "on the handover screen: sign the handover off to a colleague",
             Action::Help => "this help",
             Action::Quit => "quit",
         }

@@ -9,6 +9,7 @@ use crossterm::event::KeyEvent;
 use super::state::{Counts, Detail, OverdueSummary};
 use crate::domain::policy::{Flag, ProviderFacts};
 use crate::domain::{Absence, Task, TaskId};
+use crate::report::handover::HandoverReport;
 use crate::store::{PageKey, Target, TaskFilter};
 
 #[derive(Debug)]
@@ -87,6 +88,16 @@ pub enum Request {
         now: DateTime<Utc>,
     },
     Absences,
+    /// The handover screen, as `taskgate handover` reports it.
+    Handover {
+        id: u64,
+        now: DateTime<Utc>,
+    },
+    /// Record the handover from the acting user to `incoming` in the audit log.
+    SignOff {
+        incoming: String,
+        now: DateTime<Utc>,
+    },
     /// The overdue view's rows, as `taskgate overdue` lists them.
     Overdue {
         id: u64,
@@ -131,6 +142,11 @@ pub enum Reply {
     },
     Counts(Counts),
     Absences(Vec<Absence>),
+    Handover {
+        id: u64,
+        report: Box<HandoverReport>,
+    },
+    SignedOff(Result<String, String>),
     Overdue {
         id: u64,
         tasks: Vec<Task>,

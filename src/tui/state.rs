@@ -9,6 +9,7 @@ use super::letter_pane::LetterPaneState;
 use super::picker::PickerState;
 use crate::domain::policy::{Flag, ProviderFacts};
 use crate::domain::{Absence, Status, Task, TaskId};
+use crate::report::handover::HandoverReport;
 use crate::store::{AuditEvent, Note, StoredLetter, Target, TaskFilter};
 
 /// How many rows the table keeps around the cursor. The mirror may hold a million tasks; the
@@ -72,12 +73,14 @@ pub struct Counts {
 }
 
 /// The screens; Tab and the number keys move between them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum View {
     /// The inbox, oldest first, with search and filters.
     Triage,
     /// Unactioned tasks past or near their threshold, most overdue first, then stalled ones.
     Overdue,
+    /// What the incoming shift inherits, and the sign-off.
+    Handover,
 }
 
 /// How many rows of each kind the overdue view holds, for its title.
@@ -143,7 +146,11 @@ pub struct InputLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputPurpose {
     Search,
-    Note { targets: Vec<Target> },
+    /// The incoming colleague's staff id, for the handover sign-off.
+    SignOff,
+    Note {
+        targets: Vec<Target>,
+    },
 }
 
 /// The modal on top of the screen, if any; keys go to it first.
@@ -196,8 +203,11 @@ pub struct AppState {
     pub table_rows: u16,
     pub status_view: StatusView,
     pub view: View,
-    /// The other view's window, kept while it is not shown so going back keeps the place.
-    pub parked: Option<TaskWindow>,
+    /// The other views' windows, kept while they are not shown so going back keeps the place.
+    pub parked: HashMap<View, TaskWindow>,
+    /// The handover screen's report and how far it is scrolled.
+    pub handover: Option<Box<HandoverReport>>,
+    pub handover_scroll: u16,
     /// The overdue view: why each task is there (its explanation), and how many of each kind.
     pub overdue_why: HashMap<TaskId, String>,
     pub overdue_summary: OverdueSummary,
@@ -242,7 +252,9 @@ impl AppState {
             table_rows: 10,
             status_view: StatusView::New,
             view: View::Triage,
-            parked: None,
+            parked: HashMap::new(),
+            handover: None,
+            handover_scroll: 0,
             overdue_why: HashMap::new(),
             overdue_summary: OverdueSummary::default(),
             flag_filter: None,

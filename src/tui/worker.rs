@@ -19,6 +19,7 @@ use crate::domain::calendar::WorkingCalendar;
 use crate::domain::overdue::{Thresholds, latest_receipt_due_by};
 use crate::domain::{Priority, Staff, Task, TaskId};
 use crate::letters::{LetterSources, render_task_letter};
+use crate::report::handover;
 use crate::report::overdue::{self, OverdueRules};
 use crate::store::{Actor, NewLetter, Store, StoreError, Target, TaskFilter};
 
@@ -117,6 +118,18 @@ fn answer(store: &mut Store, ctx: &WorkerContext, request: Request) -> Reply {
         Request::Overdue { id, now } => {
             overdue_view(store, ctx, id, now).unwrap_or_else(|e| failed("the overdue list", &e))
         }
+        Request::Handover { id, now } => {
+            match handover::build_for_config(store, &ctx.config, &ctx.calendar, now, None) {
+                Ok(report) => Reply::Handover {
+                    id,
+                    report: Box::new(report),
+                },
+                Err(e) => failed("the handover", &e),
+            }
+        }
+        Request::SignOff { incoming, now } => {
+            Reply::SignedOff(sign_off(store, ctx, &incoming, now))
+        }
         Request::Absences => match store.absences() {
             Ok(a) => Reply::Absences(a),
             Err(e) => failed("who is away", &e),
@@ -148,6 +161,42 @@ fn answer(store: &mut Store, ctx: &WorkerContext, request: Request) -> Reply {
             }))
         }
     }
+}
+
+/// Records the handover from the acting user to `incoming`, exactly as `taskgate handover
+/// sign-off` does: both must be staff, and the audit detail carries what was handed over.
+fn sign_off(
+    store: &mut Store,
+    ctx: &WorkerContext,
+    incoming: &str,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let Some(to) = ctx.config.staff_by_id(incoming) else {
+        let known: Vec<&str> = ctx.config.staff.iter().map(|s| s.id.as_str()).collect();
+        return Err(format!(
+            "{incoming:?} is not a [[staff]] id (known: {})",
+            known.join(", ")
+        ));
+    };
+    if to.id == ctx.acting.id {
+        return Err("A handover is between two people: name the colleague taking over".into());
+    }
+    let report = handover::build_for_config(store, &ctx.config, &ctx.calendar, now, None)
+        .map_err(|e| e.to_string())?;
+    let detail = handover::sign_off_detail(&ctx.acting, to, &report);
+    store
+        .record_event(
+            &ctx.acting.id,
+            report.generated_at,
+            handover::SIGN_OFF_TARGET,
+            handover::SIGN_OFF_ACTION,
+            &detail,
+        )
+        .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "Handover signed off to {} (recorded in the audit log)",
+        to.name
+    ))
 }
 
 /// The overdue view's rows: overdue (most overdue first), then due soon, then stalled, each

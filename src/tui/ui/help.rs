@@ -11,8 +11,9 @@ use crate::tui::keymap::{Action, Keymap};
 use crate::tui::theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, scroll: u16) {
-    let rect = centred(area, 78, 30);
-    let mut lines: Vec<Line> = Action::ALL
+    // Tall enough for every action on a 40-row terminal; shorter ones scroll.
+    let rect = centred(area, 78, 34);
+    let lines: Vec<Line> = Action::ALL
         .iter()
         .map(|&action| {
             let keys: Vec<String> = keymap
@@ -31,17 +32,17 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, scroll: u16) {
             ])
         })
         .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "j/k scroll · any other key closes · change keys in [keys] of the config",
-        theme::dim(),
-    ));
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines).scroll((scroll, 0)).block(
             Block::new()
                 .borders(Borders::ALL)
-                .title(" Help: keys in force "),
+                .title(" Help: keys in force ")
+                // At the bottom edge, so it shows however far the list is scrolled.
+                .title_bottom(Line::styled(
+                    " j/k scroll · any other key closes · keys can be changed in [keys] ",
+                    theme::dim(),
+                )),
         ),
         rect,
     );

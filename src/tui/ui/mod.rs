@@ -1,6 +1,7 @@
 //! Drawing, immediate-mode from `AppState`: one file per pane, nothing here changes state.
 
 mod detail;
+mod handover;
 mod header;
 mod help;
 pub mod letter;
@@ -13,7 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::keymap::{Action, Keymap};
-use super::state::{AppState, InputPurpose, Modal};
+use super::state::{AppState, InputPurpose, Modal, View};
 use super::theme;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::overdue::Thresholds;
@@ -58,8 +59,12 @@ pub fn draw(frame: &mut Frame, state: &AppState, view: &ViewContext) {
     }
     let [header_area, table_area, detail_area, footer_area] = layout(area);
     header::draw(frame, header_area, state, view);
-    table::draw(frame, table_area, state, view);
-    detail::draw(frame, detail_area, state, view);
+    if state.view == View::Handover {
+        handover::draw(frame, table_area.union(detail_area), state, view.keymap);
+    } else {
+        table::draw(frame, table_area, state, view);
+        detail::draw(frame, detail_area, state, view);
+    }
     draw_footer(frame, footer_area, state, view);
     // Modals last, over what they cover.
     match &state.modal {
@@ -98,6 +103,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewConte
     let line = if let Some(Modal::Input(input)) = &state.modal {
         let prompt = match &input.purpose {
             InputPurpose::Search => "Search: ".to_owned(),
+            InputPurpose::SignOff => "Hand over to (staff id): ".to_owned(),
             InputPurpose::Note { targets } => format!("Note for {} task(s): ", targets.len()),
         };
         Line::from(vec![

@@ -8,7 +8,7 @@ use super::super::keymap::Action;
 use super::super::letter_pane::LetterPaneState;
 use super::super::msg::{Acted, Change, Effect, Request};
 use super::super::picker::{PickerEntry, PickerState};
-use super::super::state::{AppState, InputLine, InputPurpose, LetterModal, Modal, Toast};
+use super::super::state::{AppState, InputLine, InputPurpose, LetterModal, Modal, Toast, View};
 use super::{Env, navigate};
 use crate::domain::letter::TASK_LETTERS;
 use crate::domain::policy::{flags_for, primary_suggestion};
@@ -40,6 +40,13 @@ pub(super) fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect
     }
     if action == Action::Undo {
         return send(state, Change::Undo, Vec::new());
+    }
+    if state.view == View::Handover {
+        state.toast = Some(Toast {
+            text: "Open the inbox (1) or the overdue view (2) to act on tasks".into(),
+            is_error: false,
+        });
+        return Vec::new();
     }
     let targets = state.targets();
     if targets.is_empty() {
@@ -132,6 +139,23 @@ fn open_letter(state: &mut AppState, targets: Vec<Target>, env: &Env) -> Vec<Eff
         template: first,
         now: state.now,
     })]
+}
+
+/// On the handover screen, asks who takes over; the sign-off goes to the audit log as the acting
+/// user handing over to them.
+pub(super) fn sign_off(state: &mut AppState) -> Vec<Effect> {
+    if state.view != View::Handover {
+        state.toast = Some(Toast {
+            text: "Sign-off is on the handover screen (3)".into(),
+            is_error: false,
+        });
+        return Vec::new();
+    }
+    state.modal = Some(Modal::Input(InputLine {
+        purpose: InputPurpose::SignOff,
+        text: String::new(),
+    }));
+    Vec::new()
 }
 
 /// Sends a change to the worker; the answer arrives as `Reply::Acted`.

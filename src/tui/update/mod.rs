@@ -66,8 +66,8 @@ pub fn update(state: &mut AppState, msg: Msg, env: &Env) -> Vec<Effect> {
                 Effect::Request(Request::ProviderFacts { now }),
             ];
             // The overdue list moves with the clock; the inbox list does not.
-            if state.view == View::Overdue && state.page_request.is_none() {
-                effects.push(navigate::overdue_request(state));
+            if state.view != View::Triage && state.page_request.is_none() {
+                effects.push(navigate::view_request(state));
             }
             effects
         }
@@ -92,9 +92,10 @@ fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect> {
         | Action::Top
         | Action::Bottom
         | Action::Reload => navigate::act(state, action),
-        Action::NextView | Action::ViewTriage | Action::ViewOverdue => {
+        Action::NextView | Action::ViewTriage | Action::ViewOverdue | Action::ViewHandover => {
             navigate::switch_view(state, action)
         }
+        Action::SignOff => actions::sign_off(state),
         Action::Search
         | Action::FilterStatus
         | Action::FilterFlag
@@ -153,6 +154,26 @@ fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
             let total = tasks.len() as u64;
             navigate::place_page(state, PageAt::First, tasks, total);
             navigate::detail_request(state).into_iter().collect()
+        }
+        Reply::Handover { id, report } => {
+            if state.page_request == Some(id) {
+                state.page_request = None;
+                state.handover = Some(report);
+            }
+            Vec::new()
+        }
+        Reply::SignedOff(result) => {
+            state.toast = Some(match result {
+                Ok(text) => Toast {
+                    text,
+                    is_error: false,
+                },
+                Err(text) => Toast {
+                    text,
+                    is_error: true,
+                },
+            });
+            navigate::reload(state)
         }
         Reply::ProviderFacts(facts) => {
             state.provider_facts = facts;

@@ -50,6 +50,10 @@ fn input_key(state: &mut AppState, mut input: InputLine, key: KeyEvent) -> Vec<E
         KeyCode::Enter => {
             return match input.purpose {
                 InputPurpose::Search => navigate::search(state, &input.text),
+                InputPurpose::SignOff => vec![Effect::Request(Request::SignOff {
+                    incoming: input.text.trim().to_owned(),
+                    now: state.now,
+                })],
                 InputPurpose::Note { targets } => {
                     let text = input.text.trim().to_owned();
                     if text.is_empty() {

@@ -12,6 +12,20 @@ use crate::domain::policy::Flag;
 use crate::store::PageKey;
 
 pub(super) fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
+    if state.view == View::Handover {
+        let page = state.table_rows.max(1);
+        let s = &mut state.handover_scroll;
+        match action {
+            Action::Down => *s = s.saturating_add(1),
+            Action::Up => *s = s.saturating_sub(1),
+            Action::PageDown => *s = s.saturating_add(page),
+            Action::PageUp => *s = s.saturating_sub(page),
+            Action::Top => *s = 0,
+            Action::Bottom => *s = u16::MAX / 2,
+            _ => return reload(state),
+        }
+        return Vec::new();
+    }
     let page = u64::from(state.table_rows.max(1));
     let w = &state.window;
     match action {
@@ -44,37 +58,44 @@ pub(super) fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
 /// view being left is parked and brought back on return.
 pub(super) fn switch_view(state: &mut AppState, action: Action) -> Vec<Effect> {
     let to = match (action, state.view) {
-        (Action::ViewTriage, _) | (Action::NextView, View::Overdue) => View::Triage,
-        _ => View::Overdue,
+        (Action::ViewTriage, _) | (Action::NextView, View::Handover) => View::Triage,
+        (Action::ViewOverdue, _) | (Action::NextView, View::Triage) => View::Overdue,
+        _ => View::Handover,
     };
     if to == state.view {
         return Vec::new();
     }
+    let back = state.parked.remove(&to).unwrap_or_default();
+    let left = std::mem::replace(&mut state.window, back);
+    state.parked.insert(state.view, left);
     state.view = to;
     state.detail = None;
     state.marked.clear();
-    let back = state.parked.take().unwrap_or_default();
-    state.parked = Some(std::mem::replace(&mut state.window, back));
-    let mut effects = match to {
-        View::Overdue => vec![overdue_request(state)],
-        View::Triage => vec![refresh_page(state)],
-    };
+    state.handover_scroll = 0;
+    let mut effects = vec![match to {
+        View::Triage => refresh_page(state),
+        _ => view_request(state),
+    }];
     effects.extend(detail_request(state));
     effects
 }
 
-/// Asks for the overdue view's rows as of now.
-pub(super) fn overdue_request(state: &mut AppState) -> Effect {
+/// Asks for the rows of the overdue view, or the handover report, as of now.
+pub(super) fn view_request(state: &mut AppState) -> Effect {
     let id = state.take_request_id();
     state.page_request = Some(id);
-    Effect::Request(Request::Overdue { id, now: state.now })
+    let now = state.now;
+    Effect::Request(match state.view {
+        View::Handover => Request::Handover { id, now },
+        _ => Request::Overdue { id, now },
+    })
 }
 
 /// Reloads from the top with the current filter (after a filter change, or `R`).
 pub(super) fn reload(state: &mut AppState) -> Vec<Effect> {
-    if state.view == View::Overdue {
+    if state.view != View::Triage {
         return vec![
-            overdue_request(state),
+            view_request(state),
             Effect::Request(Request::Counts { now: state.now }),
         ];
     }
@@ -89,9 +110,9 @@ pub(super) fn reload(state: &mut AppState) -> Vec<Effect> {
 /// Reloads the rows on screen in place after an action, keeping the cursor's position: the
 /// task just acted on usually leaves the view, and the next one slides under the cursor.
 pub(super) fn refresh_in_place(state: &mut AppState) -> Vec<Effect> {
-    if state.view == View::Overdue {
+    if state.view != View::Triage {
         return vec![
-            overdue_request(state),
+            view_request(state),
             Effect::Request(Request::Counts { now: state.now }),
         ];
     }
@@ -117,9 +138,9 @@ fn refresh_page(state: &mut AppState) -> Effect {
 }
 
 pub(super) fn filter(state: &mut AppState, action: Action) -> Vec<Effect> {
-    if state.view == View::Overdue {
+    if state.view != View::Triage {
         state.toast = Some(Toast {
-            text: "Search and filters work on the inbox (1); the overdue view lists every overdue task"
+            text: "Search and filters work on the inbox (1); this view lists everything it covers"
                 .into(),
             is_error: false,
         });
