@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// A keyboard-first inbox for the external tasks other care providers send to a GP practice.
@@ -57,8 +57,15 @@ pub enum Command {
     /// Check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The sending organisations: list them, move one along the escalation ladder, print its
+    /// escalation letter.
+    #[command(subcommand)]
+    Provider(ProviderCommand),
     /// The shift handover report, or `handover sign-off` to record the handover.
     Handover(HandoverArgs),
+    /// Anonymised figures for the LMC and ICB: tasks per provider, category of work or month,
+    /// what became of them and how fast. Never any patient data, subject or body.
+    Stats(StatsArgs),
     /// Copy the mirror to FILE with SQLite's backup API (owner-only).
     Backup {
         /// Where to write the copy; an existing file is never overwritten.
@@ -203,6 +210,36 @@ pub enum HandoverCommand {
     },
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsBy {
+    Provider,
+    Category,
+    Month,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Group by sending provider, by category of work (policy.categories, else "other"), or
+    /// by month of receipt.
+    #[arg(long, value_enum, default_value_t = StatsBy::Provider)]
+    pub by: StatsBy,
+    #[arg(long, value_enum, default_value_t = StatsFormat::Table)]
+    pub format: StatsFormat,
+    /// Only tasks received on or after this day (YYYY-MM-DD, London time).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<NaiveDate>,
+    /// Only tasks received on or before this day (YYYY-MM-DD, London time).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<NaiveDate>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Prove the hash chain unbroken; exit 1 naming the first bad event otherwise.
@@ -214,6 +251,36 @@ pub enum AuditCommand {
         /// How many of the latest events to show when no id is given.
         #[arg(long, default_value_t = 50)]
         limit: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProviderCommand {
+    /// Every provider: ODS code, name, agreement, escalation stage and who moved it when.
+    List,
+    /// Move a provider one stage up the escalation ladder (audited); `--back` one stage down,
+    /// `--to N` straight to stage N.
+    Escalate {
+        /// The provider's ODS code (the first column of `taskgate provider list`).
+        #[arg(value_name = "ODS")]
+        ods: String,
+        /// Go straight to this stage (0-4); the only way to move more than one stage.
+        #[arg(long, value_name = "STAGE", conflicts_with = "back",
+              value_parser = clap::value_parser!(u8).range(0..=4))]
+        to: Option<u8>,
+        /// Go one stage back down instead of up.
+        #[arg(long)]
+        back: bool,
+    },
+    /// Print the escalation letter for the provider's current stage (or `--stage N`), citing
+    /// its tasks rejected in the last 30 days. Nothing is stored.
+    Letter {
+        /// The provider's ODS code.
+        #[arg(value_name = "ODS")]
+        ods: String,
+        /// The letter of this stage (1-4) instead of the provider's current one.
+        #[arg(long, value_name = "STAGE", value_parser = clap::value_parser!(u8).range(0..=4))]
+        stage: Option<u8>,
     },
 }
 

@@ -14,12 +14,17 @@ use directories::ProjectDirs;
 use crate::config::{Category, Config};
 use crate::domain::calendar::PRACTICE_TIME_ZONE;
 use crate::domain::letter::{
-    LetterContext, LetterError, TASK_LETTERS, render, resolve_template, shipped_template,
+    LetterContext, LetterError, RejectedSummary, TASK_LETTERS, escalation_letter, render,
+    resolve_template, shipped_template,
 };
-use crate::domain::{Staff, Task};
+use crate::domain::{EscalationStage, Provider, Staff, Task};
 
 /// The letter that quotes a contract clause; only it is given `clause_text`.
 const PROVIDER_RESPONSIBILITY: &str = "provider-responsibility";
+
+/// Who a letter greets when the sender named no team: the organisation line still says where
+/// it goes, without naming the organisation twice.
+const UNNAMED_TEAM: &str = "The sending team";
 
 /// Where letter templates come from besides the binary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -90,13 +95,13 @@ pub fn letter_context(
         preferred_method: Some(policy.preferred_method.clone()),
         urgent_route: Some(policy.urgent_route.clone()),
         sender_organisation: Some(task.provider_name.clone()),
-        // Many senders give no team; addressing the organisation itself still reaches them, and
-        // refusing the letter would leave such a task impossible to reject.
+        // Many senders give no team; the letter still goes to the organisation, and refusing it
+        // would leave such a task impossible to reject.
         sender_team: task
             .sender_team
             .clone()
             .filter(|t| !t.trim().is_empty())
-            .or_else(|| Some(task.provider_name.clone())),
+            .or_else(|| Some(UNNAMED_TEAM.to_owned())),
         task_reference: Some(task.source_id.clone()),
         received_date: Some(london_date(task.received_at)),
         today: Some(london_date(now)),
@@ -128,6 +133,93 @@ pub fn render_task_letter(
     let text = sources.template_text(template_name)?;
     let ctx = letter_context(config, task, acting, now, template_name);
     render(template_name, &text, &ctx)
+}
+
+/// How many days of rejections an escalation letter cites by default: the window of the LMC's
+/// persistent-sender rule, so the letter shows the evidence that raised the flag.
+pub const ESCALATION_EVIDENCE_DAYS: i64 = 30;
+
+/// At most this many rejected tasks are listed in an escalation letter (the most recent); the
+/// count still covers them all. A letter listing two hundred references would go unread.
+pub const ESCALATION_LISTED_TASKS: usize = 20;
+
+/// The evidence period of an escalation letter written on the date of `now`: the last `days`
+/// days on the practice's calendar, today included, as the dates the letter prints and the
+/// instants a query needs (from the start of the first day to `now`).
+pub fn escalation_period(
+    now: DateTime<Utc>,
+    days: i64,
+) -> ((NaiveDate, NaiveDate), (DateTime<Utc>, DateTime<Utc>)) {
+    let today = london_date(now);
+    let first = today - chrono::Duration::days(days);
+    // Midnight exists on every London day (clocks change at 01:00/02:00), so `earliest` only
+    // falls back on a calendar the zone database does not know.
+    let since = first
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(PRACTICE_TIME_ZONE).earliest())
+        .map_or(now - chrono::Duration::days(days), |t| {
+            t.with_timezone(&Utc)
+        });
+    ((first, today), (since, now))
+}
+
+/// What an escalation letter cites: the provider's rejected tasks (most recent first) and the
+/// period they were received in.
+#[derive(Debug, Clone, Copy)]
+pub struct EscalationEvidence<'a> {
+    pub rejections: &'a [RejectedSummary],
+    pub period: (NaiveDate, NaiveDate),
+}
+
+/// The escalation letter that goes with `stage` for `provider`, citing `evidence`. Stage 0 has
+/// no letter; evidence with no rejections is refused by the renderer (it needs
+/// `rejected_tasks`), since a letter without evidence would undermine the practice's case.
+pub fn render_escalation_letter(
+    config: &Config,
+    provider: &Provider,
+    stage: EscalationStage,
+    evidence: EscalationEvidence<'_>,
+    acting: &Staff,
+    now: DateTime<Utc>,
+    sources: &LetterSources,
+) -> Result<String, LetterError> {
+    let Some(name) = escalation_letter(stage) else {
+        return Err(LetterError::UnknownTemplate {
+            name: format!("escalation letter for stage {stage}"),
+            known: (1..=4)
+                .filter_map(EscalationStage::from_number)
+                .filter_map(escalation_letter)
+                .map(str::to_owned)
+                .collect(),
+        });
+    };
+    let text = sources.template_text(name)?;
+    let policy = &config.policy;
+    let ctx = LetterContext {
+        practice_name: Some(config.practice.name.clone()),
+        reject_from: Some(policy.reject_from),
+        preferred_method: Some(policy.preferred_method.clone()),
+        urgent_route: Some(policy.urgent_route.clone()),
+        sender_organisation: Some(provider.name.clone()),
+        // The mirror records no one team for a provider; the organisation line reaches whoever
+        // sends, as the task letters do for a task without a team.
+        sender_team: Some(UNNAMED_TEAM.to_owned()),
+        today: Some(london_date(now)),
+        staff_name: Some(acting.name.clone()),
+        rejected_tasks: Some(
+            evidence
+                .rejections
+                .iter()
+                .take(ESCALATION_LISTED_TASKS)
+                .cloned()
+                .collect(),
+        ),
+        rejected_count: Some(evidence.rejections.len()),
+        period_from: Some(evidence.period.0),
+        period_to: Some(evidence.period.1),
+        ..LetterContext::default()
+    };
+    render(name, &text, &ctx)
 }
 
 /// The date on the practice's calendar: a task received at 23:30 UTC in summer arrived the
@@ -262,7 +354,7 @@ mod tests {
         )
         .expect("renders without a team");
         assert!(
-            letter.contains("To: Humberview Hospitals NHS Trust, Humberview Hospitals NHS Trust"),
+            letter.contains("To: The sending team, Humberview Hospitals NHS Trust"),
             "{letter}"
         );
     }
@@ -370,6 +462,60 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("escalation-lmc"), "{text}");
+    }
+
+    #[test]
+    fn the_evidence_period_runs_from_london_midnight_thirty_days_back() {
+        let ((from, to), (since, until)) = escalation_period(now(), ESCALATION_EVIDENCE_DAYS);
+        assert_eq!(from, NaiveDate::from_ymd_opt(2026, 10, 21).expect("date"));
+        assert_eq!(to, NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"));
+        // 21 October is still summer time: its midnight is 23:00 UTC the day before.
+        assert_eq!(since.to_rfc3339(), "2026-10-20T23:00:00+00:00");
+        assert_eq!(until, now());
+    }
+
+    #[test]
+    fn stage_0_has_no_escalation_letter() {
+        let provider = Provider {
+            ods_code: "ZHT02".into(),
+            name: "Humberview Hospitals NHS Trust".into(),
+            agreement: crate::domain::Agreement::None,
+            escalation: EscalationStage::None,
+            escalation_changed: None,
+        };
+        let rejections = [RejectedSummary {
+            received: NaiveDate::from_ymd_opt(2026, 11, 2).expect("date"),
+            reference: "TSK-9".into(),
+        }];
+        let evidence = EscalationEvidence {
+            rejections: &rejections,
+            period: (
+                NaiveDate::from_ymd_opt(2026, 10, 21).expect("date"),
+                NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
+            ),
+        };
+        let letter = |stage| {
+            render_escalation_letter(
+                &Config::example(),
+                &provider,
+                stage,
+                evidence,
+                &staff(),
+                now(),
+                &shipped_only(),
+            )
+        };
+        let err = letter(EscalationStage::None).expect_err("no letter at stage 0");
+        assert!(err.to_string().contains("escalation-reminder"), "{err}");
+        let text = letter(EscalationStage::ServiceLead).expect("stage 2 letter");
+        assert!(
+            text.contains("To: Service lead / manager, Humberview Hospitals NHS Trust"),
+            "{text}"
+        );
+        assert!(
+            text.contains("- received 2 November 2026, Task reference TSK-9"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use color_eyre::eyre::Result;
-use taskgate::cli::{AuditCommand, Cli, Command, ConfigCommand};
+use taskgate::cli::{AuditCommand, Cli, Command, ConfigCommand, ProviderCommand};
 use taskgate::commands::{self, Context};
 use taskgate::{logging, tui};
 
@@ -13,6 +13,7 @@ fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("taskgate: {e}");
     }
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -58,7 +59,15 @@ fn run(cli: &Cli) -> Result<()> {
             commands::audit::show(&ctx, *id, *limit)
         }
         Some(Command::Config(ConfigCommand::Check)) => commands::config_check::run(&ctx),
+        Some(Command::Provider(ProviderCommand::List)) => commands::escalate::list(&ctx),
+        Some(Command::Provider(ProviderCommand::Escalate { ods, to, back })) => {
+            commands::escalate::escalate(&ctx, ods, *to, *back)
+        }
+        Some(Command::Provider(ProviderCommand::Letter { ods, stage })) => {
+            commands::escalate::letter(&ctx, ods, *stage)
+        }
         Some(Command::Handover(args)) => commands::handover::run(&ctx, args),
+        Some(Command::Stats(args)) => commands::stats::run(&ctx, args),
         Some(Command::Backup { file }) => commands::backup::run(&ctx, file),
     }
 }
@@ -75,7 +84,28 @@ fn command_name(c: &Command) -> &'static str {
         Command::Overdue(_) => "overdue",
         Command::Audit(_) => "audit",
         Command::Config(_) => "config",
+        Command::Provider(_) => "provider",
         Command::Handover(_) => "handover",
+        Command::Stats(_) => "stats",
         Command::Backup { .. } => "backup",
     }
+}
+
+/// `println!` panics when the reader of a pipe has gone (`taskgate provider list | head`); that is
+/// the reader's choice, not a crash, so it ends the program quietly. Every other panic still goes
+/// to the hooks installed before (color-eyre's report, and ratatui's terminal restore).
+fn quiet_on_closed_pipe() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        previous(info);
+    }));
 }

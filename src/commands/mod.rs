@@ -7,11 +7,13 @@ pub mod backup;
 pub mod config_check;
 pub mod context;
 pub mod demo;
+pub mod escalate;
 pub mod handover;
 pub mod letter;
 pub mod list;
 pub mod overdue;
 pub mod reject;
 pub mod show;
+pub mod stats;
 
 pub use context::Context;

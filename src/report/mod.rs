@@ -3,5 +3,6 @@
 
 pub mod handover;
 pub mod overdue;
+pub mod stats;
 pub mod task_json;
 pub mod text;

@@ -7,6 +7,7 @@
 
 mod actions;
 mod audit;
+mod escalation;
 mod files;
 mod handover;
 mod misc;
@@ -16,6 +17,7 @@ mod providers;
 mod query;
 mod records;
 mod schema;
+mod stats;
 mod tasks;
 mod unactioned;
 mod undo;
@@ -30,10 +32,12 @@ use crate::domain::{Status, TaskAction, TaskId};
 
 pub use actions::{ActionOutcome, NewLetter};
 pub use audit::{AuditEvent, AuditVerification};
+pub use escalation::{EscalationError, EscalationMove};
 pub use handover::ActionTally;
 pub use misc::QuarantinedRow;
 pub use query::{PageKey, TaskFilter};
 pub use records::{Note, OutboxEntry, StoredLetter};
+pub use stats::ReceivedWindow;
 pub use tasks::InsertSummary;
 
 /// Who is acting, and the instant the action counts as taken (the clock is passed in so that
