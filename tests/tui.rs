@@ -1,12 +1,14 @@
 //! The TUI without a terminal: pure `update` flows with a fixed clock, and the screen rendered
 //! to a `TestBackend` (snapshots plus per-cell colour checks for overdue and due-soon rows).
 
-use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc, Weekday};
+mod support;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
-use taskgate::domain::calendar::{BankHolidays, Nation, SHIPPED_BANK_HOLIDAYS, WorkingCalendar};
+use taskgate::domain::calendar::WorkingCalendar;
 use taskgate::domain::overdue::Thresholds;
 use taskgate::domain::{NhsNumber, Patient, Priority, Status, Task};
 use taskgate::tui::keymap::Keymap;
@@ -38,18 +40,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn calendar() -> WorkingCalendar {
-    let holidays = BankHolidays::from_json(SHIPPED_BANK_HOLIDAYS)
-        .and_then(|b| b.for_nation(Nation::EnglandAndWales))
-        .expect("shipped data");
-    let days = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-    ];
-    let t = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("time");
-    WorkingCalendar::new(&days, t(8), t(17), holidays, []).expect("calendar")
+    support::calendar::weekdays_8_to_17()
 }
 
 fn thresholds() -> Thresholds {

@@ -1,16 +1,18 @@
 //! The handover screen in the TUI: opened with 3, built by the same report as `taskgate
 //! handover`, signed off with S; a stale mirror is shown in the error colour.
 
+mod support;
+
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 use taskgate::config::Config;
 use taskgate::config::SourceKind;
-use taskgate::domain::calendar::{BankHolidays, Nation, SHIPPED_BANK_HOLIDAYS, WorkingCalendar};
+use taskgate::domain::calendar::WorkingCalendar;
 use taskgate::domain::{IncomingTask, NhsNumber, Patient, Priority, Status};
 use taskgate::report::handover::{HandoverReport, build_for_config};
 use taskgate::report::overdue::OverdueRules;
@@ -28,18 +30,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn calendar() -> WorkingCalendar {
-    let holidays = BankHolidays::from_json(SHIPPED_BANK_HOLIDAYS)
-        .and_then(|b| b.for_nation(Nation::EnglandAndWales))
-        .expect("shipped data");
-    let days = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-    ];
-    let t = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("time");
-    WorkingCalendar::new(&days, t(8), t(17), holidays, []).expect("calendar")
+    support::calendar::weekdays_8_to_17()
 }
 
 fn keymap() -> Keymap {
