@@ -340,6 +340,7 @@ fn incoming(reference: &str, ods: &str, status: Status, received_at: &str) -> In
         body: String::new(),
         received_at: received_at.parse().expect("instant"),
         due_by: None,
+        raw: None,
     }
 }
 

@@ -62,6 +62,7 @@ fn incoming(n: u32) -> IncomingTask {
         // Pairs share a receipt time so paging must break ties by id.
         received_at: at(8, 0) + Duration::minutes(i64::from(n / 2)),
         due_by: n.is_multiple_of(3).then(|| at(17, 0)),
+        raw: None,
     }
 }
 

@@ -62,6 +62,7 @@ fn report(stale: bool) -> HandoverReport {
         body: "Please see my recent journal entry.".into(),
         received_at,
         due_by: None,
+        raw: None,
     };
     store
         .insert_tasks([task], "test", "test", received_at)

@@ -216,6 +216,9 @@ pub struct IncomingTask {
     pub received_at: DateTime<Utc>,
     /// The due date the sender asks for (`restriction.period.end`).
     pub due_by: Option<DateTime<Utc>>,
+    /// The source's own record (a FHIR Task as JSON), kept beside the mapped fields so that a
+    /// write-back changes only what taskgate owns and returns every other field intact.
+    pub raw: Option<String>,
 }
 
 /// A task in the mirror, with the bookkeeping the store adds.

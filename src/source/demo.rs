@@ -183,6 +183,7 @@ impl DemoTasks {
             body,
             received_at,
             due_by,
+            raw: None,
         }
     }
 

@@ -88,8 +88,8 @@ fn is_older(incoming: Option<&str>, stored: Option<&str>) -> bool {
 
 const INSERT_TASK: &str = "INSERT INTO tasks (source_id, source_version, status, priority, \
     provider_ods, sender_team, addressed_to, owner, patient_nhs, patient_name, patient_dob, \
-    subject, body, received_at, due_by, updated_at) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+    subject, body, received_at, due_by, updated_at, source_extra) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
     ON CONFLICT (source_id) DO NOTHING";
 
 /// Updates only when something differs, so `changes()` tells updated from unchanged for
@@ -97,12 +97,13 @@ const INSERT_TASK: &str = "INSERT INTO tasks (source_id, source_version, status,
 const UPDATE_TASK: &str = "UPDATE tasks SET source_version = ?2, status = ?3, priority = ?4, \
     provider_ods = ?5, sender_team = ?6, addressed_to = ?7, owner = ?8, patient_nhs = ?9, \
     patient_name = ?10, patient_dob = ?11, subject = ?12, body = ?13, received_at = ?14, \
-    due_by = ?15, updated_at = ?16, row_version = row_version + 1, sync_state = 'synced' \
+    due_by = ?15, updated_at = ?16, source_extra = ?17, row_version = row_version + 1, \
+    sync_state = 'synced' \
     WHERE id = ?1 AND (source_version IS NOT ?2 OR status IS NOT ?3 OR priority IS NOT ?4 \
     OR provider_ods IS NOT ?5 OR sender_team IS NOT ?6 OR addressed_to IS NOT ?7 \
     OR owner IS NOT ?8 OR patient_nhs IS NOT ?9 OR patient_name IS NOT ?10 \
     OR patient_dob IS NOT ?11 OR subject IS NOT ?12 OR body IS NOT ?13 \
-    OR received_at IS NOT ?14 OR due_by IS NOT ?15)";
+    OR received_at IS NOT ?14 OR due_by IS NOT ?15 OR source_extra IS NOT ?17)";
 
 const LOOKUP_TASK: &str = "SELECT id, source_version, sync_state = 'conflict' OR EXISTS \
     (SELECT 1 FROM outbox o WHERE o.task_id = tasks.id AND o.state IN ('pending', 'sent')) \
@@ -154,7 +155,7 @@ impl Store {
                 let received_at = task.received_at.timestamp();
                 let due_by = task.due_by.map(|d| d.timestamp());
                 // Slot 0 is the key: the source id to insert, the mirror id to update.
-                let mut values: [&dyn ToSql; 16] = [
+                let mut values: [&dyn ToSql; 17] = [
                     &task.source_id,
                     &task.source_version,
                     &status,
@@ -171,6 +172,7 @@ impl Store {
                     &received_at,
                     &due_by,
                     &updated_at,
+                    &task.raw,
                 ];
                 if insert.execute(&values[..])? == 1 {
                     summary.inserted += 1;
@@ -219,6 +221,16 @@ impl Store {
         }
         tx.commit()?;
         Ok(summary)
+    }
+
+    /// The source's own record of a task (the FHIR resource as JSON), if the source gave one.
+    pub fn source_raw(&self, id: TaskId) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT source_extra FROM tasks WHERE id = ?")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .flatten())
     }
 
     /// One task by its mirror id.
