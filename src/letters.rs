@@ -15,7 +15,7 @@ use crate::config::{Category, Config};
 use crate::domain::calendar::PRACTICE_TIME_ZONE;
 use crate::domain::letter::{
     LetterContext, LetterError, RejectedSummary, TASK_LETTERS, escalation_letter, render,
-    resolve_template, shipped_template,
+    resolve_template, shipped_template, uk_date,
 };
 use crate::domain::{EscalationStage, Provider, Staff, Task};
 
@@ -169,6 +169,21 @@ pub fn escalation_period(
 pub struct EscalationEvidence<'a> {
     pub rejections: &'a [RejectedSummary],
     pub period: (NaiveDate, NaiveDate),
+}
+
+impl EscalationEvidence<'_> {
+    /// Why no letter can be written from this evidence, if so: a letter citing no rejected
+    /// tasks would undermine the practice's case, so the desk is told rather than given one.
+    pub fn missing(&self, ods: &str) -> Option<String> {
+        self.rejections.is_empty().then(|| {
+            format!(
+                "{ods} has no rejected tasks received between {} and {}: an escalation letter \
+                 cites them as evidence, so none was written",
+                uk_date(self.period.0),
+                uk_date(self.period.1)
+            )
+        })
+    }
 }
 
 /// The escalation letter that goes with `stage` for `provider`, citing `evidence`. Stage 0 has

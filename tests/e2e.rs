@@ -213,3 +213,68 @@ fn a_letter_that_cannot_be_filled_is_refused_on_screen_and_nothing_changes() {
     screen.send("q");
     assert!(screen.wait_exit(WAIT));
 }
+
+#[test]
+fn a_practice_manager_moves_a_provider_up_the_ladder_and_the_audit_log_shows_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let config = dir.path().join("config");
+    let env = [
+        ("XDG_DATA_HOME", data.as_path()),
+        ("XDG_CONFIG_HOME", config.as_path()),
+        ("HOME", dir.path()),
+    ];
+    let db = data.join("taskgate/demo/mirror.sqlite");
+    let now = "2026-11-20T12:00:00Z";
+    let mut screen = Screen::start(
+        &["--demo", "--now", now, "--user", "aclarke"],
+        &env,
+        120,
+        40,
+    );
+    screen.wait_for("1 of ", WAIT);
+    screen.send("4");
+    screen.wait_for("most rejections first", WAIT);
+    screen.wait_for("Tasks received a month", WAIT);
+
+    screen.send(">");
+    screen.wait_for("is now at stage 1", WAIT);
+    screen.wait_for("by aclarke", WAIT);
+    let conn = rusqlite::Connection::open(&db).expect("open mirror");
+    let moved: Vec<String> = conn
+        .prepare("SELECT ods_code FROM providers WHERE escalation_stage = 1")
+        .expect("query")
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("codes");
+    assert_eq!(moved.len(), 1, "exactly one provider moved: {moved:?}");
+
+    // The letter for the new stage opens over the screen, citing the provider's rejections.
+    screen.send("l");
+    screen.wait_for("escalation-reminder for", WAIT);
+    screen.wait_for("Task reference", WAIT);
+    screen.send("\x1b");
+    screen.wait_until("the letter to close", WAIT, |s| {
+        !s.contains("escalation-reminder for")
+    });
+    screen.send("q");
+    assert!(screen.wait_exit(WAIT));
+
+    // The move is in the audit log, as `taskgate audit show` prints it.
+    let out = assert_cmd::Command::cargo_bin("taskgate")
+        .expect("binary")
+        .envs(env)
+        .args(["--demo", "--now", now, "audit", "show"])
+        .output()
+        .expect("audit show");
+    assert!(out.status.success());
+    let audit = String::from_utf8_lossy(&out.stdout);
+    let line = audit
+        .lines()
+        .find(|l| l.contains("escalation"))
+        .unwrap_or_else(|| panic!("no escalation event in:\n{audit}"));
+    assert!(line.contains("aclarke"), "{line}");
+    assert!(line.contains(&format!("moved {} (", moved[0])), "{line}");
+    assert!(line.contains("up to stage 1"), "{line}");
+}

@@ -7,7 +7,7 @@
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use super::Context;
-use crate::domain::letter::{escalation_letter, uk_date};
+use crate::domain::letter::escalation_letter;
 use crate::domain::{Agreement, EscalationStage, Provider};
 use crate::letters::{
     ESCALATION_EVIDENCE_DAYS, EscalationEvidence, LetterSources, escalation_period,
@@ -109,18 +109,13 @@ pub fn letter(ctx: &Context, ods: &str, stage: Option<u8>) -> Result<()> {
     let now = ctx.clock.now();
     let (period, (since, until)) = escalation_period(now, ESCALATION_EVIDENCE_DAYS);
     let rejections = store.recent_rejections(&ods, since, until)?;
-    if rejections.is_empty() {
-        return Err(eyre!(
-            "{ods} has no rejected tasks received between {} and {}: an escalation letter \
-             cites them as evidence, so none was written",
-            uk_date(period.0),
-            uk_date(period.1)
-        ));
-    }
     let evidence = EscalationEvidence {
         rejections: &rejections,
         period,
     };
+    if let Some(why) = evidence.missing(&ods) {
+        return Err(eyre!(why));
+    }
     let letter = render_escalation_letter(
         &ctx.config,
         &provider,

@@ -3,6 +3,7 @@
 
 pub mod handover;
 pub mod overdue;
+pub mod providers;
 pub mod stats;
 pub mod task_json;
 pub mod text;

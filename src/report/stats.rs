@@ -135,13 +135,13 @@ pub struct Counts {
 
 /// A group's running tally while pages stream past.
 #[derive(Debug, Default)]
-struct Tally {
+pub(super) struct Tally {
     counts: Counts,
     first_action_minutes: Vec<i64>,
 }
 
 impl Tally {
-    fn add(&mut self, status: Status, first_action_minutes: Option<i64>) {
+    pub(super) fn add(&mut self, status: Status, first_action_minutes: Option<i64>) {
         let c = &mut self.counts;
         c.received += 1;
         match status {
@@ -156,7 +156,7 @@ impl Tally {
         }
     }
 
-    fn finish(mut self) -> Counts {
+    pub(super) fn finish(mut self) -> Counts {
         let mut c = self.counts;
         c.open = c.unactioned + c.assigned;
         c.rejection_rate = rate(c.rejected, c.received);

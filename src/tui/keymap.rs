@@ -39,13 +39,16 @@ pub enum Action {
     ViewTriage,
     ViewOverdue,
     ViewHandover,
+    ViewProviders,
+    EscalateUp,
+    EscalateDown,
     SignOff,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 32] = [
         Action::Down,
         Action::Up,
         Action::PageDown,
@@ -72,6 +75,9 @@ impl Action {
         Action::ViewTriage,
         Action::ViewOverdue,
         Action::ViewHandover,
+        Action::ViewProviders,
+        Action::EscalateUp,
+        Action::EscalateDown,
         Action::SignOff,
         Action::Help,
         Action::Quit,
@@ -105,6 +111,9 @@ impl Action {
             Action::ViewTriage => "view-triage",
             Action::ViewOverdue => "view-overdue",
             Action::ViewHandover => "view-handover",
+            Action::ViewProviders => "view-providers",
+            Action::EscalateUp => "escalate",
+            Action::EscalateDown => "de-escalate",
             Action::SignOff => "sign-off",
             Action::Help => "help",
             Action::Quit => "quit",
@@ -129,19 +138,22 @@ impl Action {
             Action::FilterOwner => "only tasks held by this task's owner (again: everyone)",
             Action::ClearFilters => "clear search and filters",
             Action::Reject => "reject with the LMC letter: stored, copied, queued upstream",
-            Action::Letter => "open the letter pane: choose, preview, edit, copy, reject",
+            Action::Letter => "letter pane; on the providers screen, the escalation letter",
             Action::Assign => "reassign to a colleague or group",
             Action::Unassign => "return to the unassigned inbox",
             Action::Complete => "mark as completed",
             Action::Note => "add a note",
             Action::Undo => "undo your last action while it is not yet sent upstream",
             Action::Reload => "reload from the mirror",
-            Action::NextView => "next screen (inbox, overdue, handover)",
+            Action::NextView => "next screen (inbox, overdue, handover, providers)",
             Action::ViewTriage => "the inbox",
             Action::ViewOverdue => {
                 "overdue: past or near threshold, most overdue first; stalled below"
             }
             Action::ViewHandover => "handover: what the next shift inherits",
+            Action::ViewProviders => "providers: figures per sender and the escalation ladder",
+            Action::EscalateUp => "on the providers screen: move the provider one stage up",
+            Action::EscalateDown => "on the providers screen: move the provider one stage down",
             Action::SignOff => "on the handover screen: sign the handover off to a colleague",
             Action::Help => "this help",
             Action::Quit => "quit",
@@ -313,7 +325,8 @@ impl Keymap {
         self.bindings.get(&Key::of(event)).copied()
     }
 
-    /// The keys bound to `action`, single characters first, in a stable order.
+    /// The keys bound to `action`, single characters first, then the shortest names (so Tab
+    /// comes before Shift-Tab), in a stable order.
     pub fn keys_for(&self, action: Action) -> Vec<Key> {
         let mut keys: Vec<Key> = self
             .bindings
@@ -321,7 +334,15 @@ impl Keymap {
             .filter(|(_, a)| **a == action)
             .map(|(k, _)| *k)
             .collect();
-        keys.sort_by_key(|k| (k.ctrl, !matches!(k.code, KeyCode::Char(_)), k.to_string()));
+        keys.sort_by_key(|k| {
+            let name = k.to_string();
+            (
+                k.ctrl,
+                !matches!(k.code, KeyCode::Char(_)),
+                name.len(),
+                name,
+            )
+        });
         keys
     }
 

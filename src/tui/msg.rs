@@ -10,7 +10,8 @@ use super::state::{Counts, Detail, OverdueSummary};
 use crate::domain::policy::{Flag, ProviderFacts};
 use crate::domain::{Absence, Task, TaskId};
 use crate::report::handover::HandoverReport;
-use crate::store::{PageKey, Target, TaskFilter};
+use crate::report::providers::ProvidersOverview;
+use crate::store::{EscalationMove, PageKey, Target, TaskFilter};
 
 #[derive(Debug)]
 pub enum Msg {
@@ -103,6 +104,22 @@ pub enum Request {
         id: u64,
         now: DateTime<Utc>,
     },
+    /// The providers screen's figures.
+    Providers {
+        id: u64,
+        now: DateTime<Utc>,
+    },
+    /// Move a provider along the escalation ladder (audited by the store).
+    Escalate {
+        ods: String,
+        to: EscalationMove,
+        now: DateTime<Utc>,
+    },
+    /// The escalation letter for a provider's current stage.
+    EscalationLetter {
+        ods: String,
+        now: DateTime<Utc>,
+    },
     /// Agreements and recent rejections per provider, for the policy flags.
     ProviderFacts {
         now: DateTime<Utc>,
@@ -147,6 +164,14 @@ pub enum Reply {
         report: Box<HandoverReport>,
     },
     SignedOff(Result<String, String>),
+    Providers {
+        id: u64,
+        overview: Box<ProvidersOverview>,
+    },
+    /// What the move did, or why it was refused, for the toast.
+    Escalated(Result<String, String>),
+    /// The letter's title and text, or why there is none.
+    EscalationLetter(Result<(String, String), String>),
     Overdue {
         id: u64,
         tasks: Vec<Task>,

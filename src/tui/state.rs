@@ -10,6 +10,7 @@ use super::picker::PickerState;
 use crate::domain::policy::{Flag, ProviderFacts};
 use crate::domain::{Absence, Status, Task, TaskId};
 use crate::report::handover::HandoverReport;
+use crate::report::providers::ProvidersOverview;
 use crate::store::{AuditEvent, Note, StoredLetter, Target, TaskFilter};
 
 /// How many rows the table keeps around the cursor. The mirror may hold a million tasks; the
@@ -81,6 +82,8 @@ pub enum View {
     Overdue,
     /// What the incoming shift inherits, and the sign-off.
     Handover,
+    /// Each sender's figures and its stage on the LMC escalation ladder.
+    Providers,
 }
 
 /// How many rows of each kind the overdue view holds, for its title.
@@ -165,6 +168,15 @@ pub enum Modal {
     },
     Letter(LetterModal),
     Input(InputLine),
+    /// A finished text to read and copy (an escalation letter); nothing is stored.
+    Document(Document),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub title: String,
+    pub text: String,
+    pub scroll: u16,
 }
 
 #[derive(Debug)]
@@ -208,6 +220,9 @@ pub struct AppState {
     /// The handover screen's report and how far it is scrolled.
     pub handover: Option<Box<HandoverReport>>,
     pub handover_scroll: u16,
+    /// The providers screen's figures and the selected provider's row in them.
+    pub providers: Option<Box<ProvidersOverview>>,
+    pub provider_selected: usize,
     /// The overdue view: why each task is there (its explanation), and how many of each kind.
     pub overdue_why: HashMap<TaskId, String>,
     pub overdue_summary: OverdueSummary,
@@ -255,6 +270,8 @@ impl AppState {
             parked: HashMap::new(),
             handover: None,
             handover_scroll: 0,
+            providers: None,
+            provider_selected: 0,
             overdue_why: HashMap::new(),
             overdue_summary: OverdueSummary::default(),
             flag_filter: None,

@@ -1,11 +1,13 @@
 //! Drawing, immediate-mode from `AppState`: one file per pane, nothing here changes state.
 
 mod detail;
+mod document;
 mod handover;
 mod header;
 mod help;
 pub mod letter;
 pub mod picker;
+mod providers;
 mod table;
 
 use ratatui::Frame;
@@ -59,11 +61,13 @@ pub fn draw(frame: &mut Frame, state: &AppState, view: &ViewContext) {
     }
     let [header_area, table_area, detail_area, footer_area] = layout(area);
     header::draw(frame, header_area, state, view);
-    if state.view == View::Handover {
-        handover::draw(frame, table_area.union(detail_area), state, view.keymap);
-    } else {
-        table::draw(frame, table_area, state, view);
-        detail::draw(frame, detail_area, state, view);
+    match state.view {
+        View::Handover => handover::draw(frame, table_area.union(detail_area), state, view.keymap),
+        View::Providers => providers::draw(frame, table_area, detail_area, state, view),
+        View::Triage | View::Overdue => {
+            table::draw(frame, table_area, state, view);
+            detail::draw(frame, detail_area, state, view);
+        }
     }
     draw_footer(frame, footer_area, state, view);
     // Modals last, over what they cover.
@@ -71,6 +75,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, view: &ViewContext) {
         Some(Modal::Help { scroll }) => help::draw(frame, area, view.keymap, *scroll),
         Some(Modal::Picker { picker, .. }) => picker::draw(frame, area, picker),
         Some(Modal::Letter(letter)) => letter::draw(frame, area, &letter.pane),
+        Some(Modal::Document(doc)) => document::draw(frame, area, doc),
         Some(Modal::Input(_)) | None => {}
     }
 }
@@ -120,19 +125,31 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewConte
         };
         Line::from(Span::styled(format!(" {} ", toast.text), style))
     } else {
-        let hints = [
-            (Action::Down, "move"),
-            (Action::Mark, "mark"),
-            (Action::Reject, "reject"),
-            (Action::Assign, "assign"),
-            (Action::Letter, "letter"),
-            (Action::Undo, "undo"),
-            (Action::Search, "search"),
-            (Action::Help, "help"),
-            (Action::Quit, "quit"),
-        ];
+        let hints: &[(Action, &str)] = if state.view == View::Providers {
+            &[
+                (Action::Down, "move"),
+                (Action::EscalateUp, "escalate"),
+                (Action::EscalateDown, "step back"),
+                (Action::Letter, "escalation letter"),
+                (Action::NextView, "next screen"),
+                (Action::Help, "help"),
+                (Action::Quit, "quit"),
+            ]
+        } else {
+            &[
+                (Action::Down, "move"),
+                (Action::Mark, "mark"),
+                (Action::Reject, "reject"),
+                (Action::Assign, "assign"),
+                (Action::Letter, "letter"),
+                (Action::Undo, "undo"),
+                (Action::Search, "search"),
+                (Action::Help, "help"),
+                (Action::Quit, "quit"),
+            ]
+        };
         let mut spans = Vec::new();
-        for (action, word) in hints {
+        for &(action, word) in hints {
             spans.push(Span::styled(
                 format!(" {} ", view.keymap.hint(action)),
                 theme::label(),

@@ -9,7 +9,7 @@ use super::super::letter_pane::LetterPaneState;
 use super::super::msg::{Acted, Change, Effect, Request};
 use super::super::picker::{PickerEntry, PickerState};
 use super::super::state::{AppState, InputLine, InputPurpose, LetterModal, Modal, Toast, View};
-use super::{Env, navigate};
+use super::{Env, navigate, providers};
 use crate::domain::letter::TASK_LETTERS;
 use crate::domain::policy::{flags_for, primary_suggestion};
 use crate::domain::staff::{group_presence_on, presence_on};
@@ -41,7 +41,10 @@ pub(super) fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect
     if action == Action::Undo {
         return send(state, Change::Undo, Vec::new());
     }
-    if state.view == View::Handover {
+    if state.view == View::Providers && action == Action::Letter {
+        return providers::escalation_letter(state);
+    }
+    if matches!(state.view, View::Handover | View::Providers) {
         state.toast = Some(Toast {
             text: "Open the inbox (1) or the overdue view (2) to act on tasks".into(),
             is_error: false,

@@ -5,6 +5,7 @@
 mod actions;
 mod modals;
 mod navigate;
+mod providers;
 
 use super::keymap::{Action, Keymap};
 use super::msg::{Effect, Msg, PageAt, Reply, Request};
@@ -65,8 +66,10 @@ pub fn update(state: &mut AppState, msg: Msg, env: &Env) -> Vec<Effect> {
                 Effect::Request(Request::Counts { now }),
                 Effect::Request(Request::ProviderFacts { now }),
             ];
-            // The overdue list moves with the clock; the inbox list does not.
-            if state.view != View::Triage && state.page_request.is_none() {
+            // The overdue list and the handover move with the clock; the inbox list does not,
+            // and a year of providers' figures is not worth re-reading every half minute.
+            if matches!(state.view, View::Overdue | View::Handover) && state.page_request.is_none()
+            {
                 effects.push(navigate::view_request(state));
             }
             effects
@@ -92,9 +95,12 @@ fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect> {
         | Action::Top
         | Action::Bottom
         | Action::Reload => navigate::act(state, action),
-        Action::NextView | Action::ViewTriage | Action::ViewOverdue | Action::ViewHandover => {
-            navigate::switch_view(state, action)
-        }
+        Action::NextView
+        | Action::ViewTriage
+        | Action::ViewOverdue
+        | Action::ViewHandover
+        | Action::ViewProviders => navigate::switch_view(state, action),
+        Action::EscalateUp | Action::EscalateDown => providers::escalate(state, action),
         Action::SignOff => actions::sign_off(state),
         Action::Search
         | Action::FilterStatus
@@ -162,17 +168,11 @@ fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
             }
             Vec::new()
         }
+        reply @ (Reply::Providers { .. } | Reply::Escalated(_) | Reply::EscalationLetter(_)) => {
+            providers::on_reply(state, reply)
+        }
         Reply::SignedOff(result) => {
-            state.toast = Some(match result {
-                Ok(text) => Toast {
-                    text,
-                    is_error: false,
-                },
-                Err(text) => Toast {
-                    text,
-                    is_error: true,
-                },
-            });
+            state.toast = Some(toast_of(result));
             navigate::reload(state)
         }
         Reply::ProviderFacts(facts) => {
@@ -200,5 +200,19 @@ fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
             });
             Vec::new()
         }
+    }
+}
+
+/// A result as a toast: green for what happened, red for why it did not.
+pub(super) fn toast_of(result: Result<String, String>) -> Toast {
+    match result {
+        Ok(text) => Toast {
+            text,
+            is_error: false,
+        },
+        Err(text) => Toast {
+            text,
+            is_error: true,
+        },
     }
 }

@@ -40,6 +40,27 @@ pub(super) fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             }
         },
         Modal::Letter(letter) => letter_key(state, letter, key),
+        Modal::Document(mut doc) => {
+            match key.code {
+                KeyCode::Char('j') | KeyCode::Down => doc.scroll = doc.scroll.saturating_add(1),
+                KeyCode::Char('k') | KeyCode::Up => doc.scroll = doc.scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => {
+                    doc.scroll = doc.scroll.saturating_add(10);
+                }
+                KeyCode::PageUp => doc.scroll = doc.scroll.saturating_sub(10),
+                KeyCode::Char('y' | 'c') => {
+                    state.toast = Some(Toast {
+                        text: format!("Copied: {}", doc.title),
+                        is_error: false,
+                    });
+                    return vec![Effect::Copy(doc.text)];
+                }
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter => return Vec::new(),
+                _ => {}
+            }
+            state.modal = Some(Modal::Document(doc));
+            Vec::new()
+        }
     }
 }
 

@@ -12,6 +12,9 @@ use crate::domain::policy::Flag;
 use crate::store::PageKey;
 
 pub(super) fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
+    if state.view == View::Providers {
+        return super::providers::move_cursor(state, action);
+    }
     if state.view == View::Handover {
         let page = state.table_rows.max(1);
         let s = &mut state.handover_scroll;
@@ -54,13 +57,14 @@ pub(super) fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
     }
 }
 
-/// Moves between the inbox and the overdue view. Each keeps its own place: the window of the
-/// view being left is parked and brought back on return.
+/// Moves between the screens. Each keeps its own place: the window of the view being left is
+/// parked and brought back on return.
 pub(super) fn switch_view(state: &mut AppState, action: Action) -> Vec<Effect> {
     let to = match (action, state.view) {
-        (Action::ViewTriage, _) | (Action::NextView, View::Handover) => View::Triage,
+        (Action::ViewTriage, _) | (Action::NextView, View::Providers) => View::Triage,
         (Action::ViewOverdue, _) | (Action::NextView, View::Triage) => View::Overdue,
-        _ => View::Handover,
+        (Action::ViewHandover, _) | (Action::NextView, View::Overdue) => View::Handover,
+        _ => View::Providers,
     };
     if to == state.view {
         return Vec::new();
@@ -80,13 +84,15 @@ pub(super) fn switch_view(state: &mut AppState, action: Action) -> Vec<Effect> {
     effects
 }
 
-/// Asks for the rows of the overdue view, or the handover report, as of now.
+/// Asks for the rows of the overdue view, the handover report or the providers' figures, as
+/// of now.
 pub(super) fn view_request(state: &mut AppState) -> Effect {
     let id = state.take_request_id();
     state.page_request = Some(id);
     let now = state.now;
     Effect::Request(match state.view {
         View::Handover => Request::Handover { id, now },
+        View::Providers => Request::Providers { id, now },
         _ => Request::Overdue { id, now },
     })
 }

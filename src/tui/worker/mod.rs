@@ -11,6 +11,8 @@ use std::thread;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
+mod providers;
+
 use super::flagged_pages;
 use super::msg::{Acted, Change, PageAt, Reply, Request};
 use super::state::{Counts, Detail, OverdueSummary};
@@ -127,6 +129,13 @@ fn answer(store: &mut Store, ctx: &WorkerContext, request: Request) -> Reply {
                 Err(e) => failed("the handover", &e),
             }
         }
+        Request::Providers { id, now } => providers::overview(store, ctx, id, now),
+        Request::Escalate { ods, to, now } => {
+            Reply::Escalated(providers::escalate(store, ctx, &ods, to, now))
+        }
+        Request::EscalationLetter { ods, now } => {
+            Reply::EscalationLetter(providers::letter(store, ctx, &ods, now))
+        }
         Request::SignOff { incoming, now } => {
             Reply::SignedOff(sign_off(store, ctx, &incoming, now))
         }
@@ -150,17 +159,25 @@ fn answer(store: &mut Store, ctx: &WorkerContext, request: Request) -> Reply {
             change,
             targets,
             now,
-        } => {
-            let result = act(store, ctx, &change, &targets, now);
-            // Counts only: the log never carries task text or patient details.
-            tracing::info!(ok = result.is_ok(), tasks = targets.len(), "action");
-            Reply::Acted(result.map(|(tasks, letters)| Acted {
-                change,
-                tasks,
-                letters,
-            }))
-        }
+        } => act_reply(store, ctx, change, &targets, now),
     }
+}
+
+fn act_reply(
+    store: &mut Store,
+    ctx: &WorkerContext,
+    change: Change,
+    targets: &[Target],
+    now: DateTime<Utc>,
+) -> Reply {
+    let result = act(store, ctx, &change, targets, now);
+    // Counts only: the log never carries task text or patient details.
+    tracing::info!(ok = result.is_ok(), tasks = targets.len(), "action");
+    Reply::Acted(result.map(|(tasks, letters)| Acted {
+        change,
+        tasks,
+        letters,
+    }))
 }
 
 /// Records the handover from the acting user to `incoming`, exactly as `taskgate handover
