@@ -6,6 +6,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod fhir;
 pub mod letters;
 pub mod logging;
 pub mod paths;
