@@ -39,6 +39,9 @@ pub struct Cli {
 pub enum Command {
     /// Create a mirror filled with a deterministic synthetic inbox.
     Demo(DemoArgs),
+    /// Import tasks from CSV, NDJSON of FHIR Task, or FHIR Bundle files; bad rows are
+    /// quarantined with their line and reason (exit 2), good rows imported, one file at a time.
+    Import(ImportArgs),
     /// List tasks in the mirror, oldest first.
     List(ListArgs),
     /// Show one task in full: patient, body, notes, letters and history.
@@ -81,6 +84,25 @@ pub struct DemoArgs {
     /// Seed: the same seed and --now give the same inbox.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// By extension (.csv, .ndjson, .jsonl), else by content.
+    Auto,
+    Csv,
+    Ndjson,
+    Bundle,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The files to import; each is one transaction, and a file that fails leaves the others.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The files' format (a FHIR Bundle file may also hold one lone Task).
+    #[arg(long, value_enum, default_value_t = ImportFormat::Auto)]
+    pub format: ImportFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -26,6 +26,14 @@ fn main() -> ExitCode {
         {
             ExitCode::SUCCESS
         }
+        // Import's "some rows quarantined, the rest imported" (product.md: exit code 2).
+        Err(e)
+            if e.downcast_ref::<commands::import::RowsQuarantined>()
+                .is_some() =>
+        {
+            eprintln!("taskgate: {e}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             // `{:#}` prints the whole chain of causes on one line, without a backtrace: the
             // reader is a receptionist, not a developer.
@@ -48,6 +56,7 @@ fn run(cli: &Cli) -> Result<()> {
             tui::run(&ctx)
         }
         Some(Command::Demo(args)) => commands::demo::run(&ctx, args),
+        Some(Command::Import(args)) => commands::import::run(&ctx, args),
         Some(Command::List(args)) => commands::list::run(&ctx, args),
         Some(Command::Show(args)) => commands::show::run(&ctx, args.id, args.format),
         Some(Command::Letter(args)) => commands::letter::run(&ctx, args),
@@ -76,6 +85,7 @@ fn run(cli: &Cli) -> Result<()> {
 fn command_name(c: &Command) -> &'static str {
     match c {
         Command::Demo(_) => "demo",
+        Command::Import(_) => "import",
         Command::List(_) => "list",
         Command::Show(_) => "show",
         Command::Letter(_) => "letter",

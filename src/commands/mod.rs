@@ -9,6 +9,7 @@ pub mod context;
 pub mod demo;
 pub mod escalate;
 pub mod handover;
+pub mod import;
 pub mod letter;
 pub mod list;
 pub mod overdue;
