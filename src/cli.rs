@@ -69,6 +69,9 @@ pub enum Command {
     /// Anonymised figures for the LMC and ICB: tasks per provider, category of work or month,
     /// what became of them and how fast. Never any patient data, subject or body.
     Stats(StatsArgs),
+    /// Pull the practice's tasks from the FHIR server and send the outbox: one cycle, or one
+    /// every source.poll_interval with --watch. `sync resolve` settles a sync conflict.
+    Sync(SyncArgs),
     /// Copy the mirror to FILE with SQLite's backup API (owner-only).
     Backup {
         /// Where to write the copy; an existing file is never overwritten.
@@ -310,4 +313,31 @@ pub enum ProviderCommand {
 pub enum ConfigCommand {
     /// Validate the configuration and print the paths taskgate resolved.
     Check,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(subcommand)]
+    pub action: Option<SyncCommand>,
+    /// Repeat every source.poll_interval until interrupted (Ctrl-C).
+    #[arg(long)]
+    pub watch: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Settle a sync conflict: keep the server's version (ours is not sent), or send ours again
+    /// on top of the server's version.
+    Resolve {
+        /// The task's id in the mirror.
+        id: i64,
+        #[arg(long, value_enum)]
+        keep: KeepSide,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeepSide {
+    Theirs,
+    Ours,
 }

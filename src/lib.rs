@@ -13,4 +13,5 @@ pub mod paths;
 pub mod report;
 pub mod source;
 pub mod store;
+pub mod sync;
 pub mod tui;

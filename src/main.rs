@@ -34,6 +34,12 @@ fn main() -> ExitCode {
             eprintln!("taskgate: {e}");
             ExitCode::from(2)
         }
+        // Sync's own exit codes: 2 quarantined, 3 server unreachable, 4 set-up (README, "Sync").
+        Err(e) if e.downcast_ref::<commands::sync::SyncIncomplete>().is_some() => {
+            eprintln!("taskgate: {e}");
+            e.downcast_ref::<commands::sync::SyncIncomplete>()
+                .map_or(ExitCode::FAILURE, |s| ExitCode::from(s.code))
+        }
         Err(e) => {
             // `{:#}` prints the whole chain of causes on one line, without a backtrace: the
             // reader is a receptionist, not a developer.
@@ -77,6 +83,7 @@ fn run(cli: &Cli) -> Result<()> {
         }
         Some(Command::Handover(args)) => commands::handover::run(&ctx, args),
         Some(Command::Stats(args)) => commands::stats::run(&ctx, args),
+        Some(Command::Sync(args)) => commands::sync::run(&ctx, args),
         Some(Command::Backup { file }) => commands::backup::run(&ctx, file),
     }
 }
@@ -97,6 +104,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Provider(_) => "provider",
         Command::Handover(_) => "handover",
         Command::Stats(_) => "stats",
+        Command::Sync(_) => "sync",
         Command::Backup { .. } => "backup",
     }
 }

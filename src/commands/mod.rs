@@ -16,5 +16,6 @@ pub mod overdue;
 pub mod reject;
 pub mod show;
 pub mod stats;
+pub mod sync;
 
 pub use context::Context;

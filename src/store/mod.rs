@@ -19,6 +19,7 @@ mod query;
 mod records;
 mod schema;
 mod stats;
+mod sync;
 mod tasks;
 mod unactioned;
 mod undo;
@@ -40,6 +41,7 @@ pub use misc::QuarantinedRow;
 pub use query::{PageKey, TaskFilter};
 pub use records::{Note, OutboxEntry, StoredLetter};
 pub use stats::ReceivedWindow;
+pub use sync::{Conflict, NewConflict, PulledPage, PushQueue, ResolveError};
 pub use tasks::InsertSummary;
 
 /// Who is acting, and the instant the action counts as taken (the clock is passed in so that
