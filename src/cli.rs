@@ -39,6 +39,9 @@ pub struct Cli {
 pub enum Command {
     /// Create a mirror filled with a deterministic synthetic inbox.
     Demo(DemoArgs),
+    /// Import tasks from CSV, NDJSON of FHIR Task, or FHIR Bundle files; bad rows are
+    /// quarantined with their line and reason (exit 2), good rows imported, one file at a time.
+    Import(ImportArgs),
     /// List tasks in the mirror, oldest first.
     List(ListArgs),
     /// Show one task in full: patient, body, notes, letters and history.
@@ -66,6 +69,9 @@ pub enum Command {
     /// Anonymised figures for the LMC and ICB: tasks per provider, category of work or month,
     /// what became of them and how fast. Never any patient data, subject or body.
     Stats(StatsArgs),
+    /// Pull the practice's tasks from the FHIR server and send the outbox: one cycle, or one
+    /// every source.poll_interval with --watch. `sync resolve` settles a sync conflict.
+    Sync(SyncArgs),
     /// Copy the mirror to FILE with SQLite's backup API (owner-only).
     Backup {
         /// Where to write the copy; an existing file is never overwritten.
@@ -81,6 +87,25 @@ pub struct DemoArgs {
     /// Seed: the same seed and --now give the same inbox.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// By extension (.csv, .ndjson, .jsonl), else by content.
+    Auto,
+    Csv,
+    Ndjson,
+    Bundle,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The files to import; each is one transaction, and a file that fails leaves the others.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The files' format (a FHIR Bundle file may also hold one lone Task).
+    #[arg(long, value_enum, default_value_t = ImportFormat::Auto)]
+    pub format: ImportFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -288,4 +313,31 @@ pub enum ProviderCommand {
 pub enum ConfigCommand {
     /// Validate the configuration and print the paths taskgate resolved.
     Check,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(subcommand)]
+    pub action: Option<SyncCommand>,
+    /// Repeat every source.poll_interval until interrupted (Ctrl-C).
+    #[arg(long)]
+    pub watch: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Settle a sync conflict: keep the server's version (ours is not sent), or send ours again
+    /// on top of the server's version.
+    Resolve {
+        /// The task's id in the mirror.
+        id: i64,
+        #[arg(long, value_enum)]
+        keep: KeepSide,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeepSide {
+    Theirs,
+    Ours,
 }

@@ -26,6 +26,20 @@ fn main() -> ExitCode {
         {
             ExitCode::SUCCESS
         }
+        // Import's "some rows quarantined, the rest imported" (product.md: exit code 2).
+        Err(e)
+            if e.downcast_ref::<commands::import::RowsQuarantined>()
+                .is_some() =>
+        {
+            eprintln!("taskgate: {e}");
+            ExitCode::from(2)
+        }
+        // Sync's own exit codes: 2 quarantined, 3 server unreachable, 4 set-up (README, "Sync").
+        Err(e) if e.downcast_ref::<commands::sync::SyncIncomplete>().is_some() => {
+            eprintln!("taskgate: {e}");
+            e.downcast_ref::<commands::sync::SyncIncomplete>()
+                .map_or(ExitCode::FAILURE, |s| ExitCode::from(s.code))
+        }
         Err(e) => {
             // `{:#}` prints the whole chain of causes on one line, without a backtrace: the
             // reader is a receptionist, not a developer.
@@ -48,6 +62,7 @@ fn run(cli: &Cli) -> Result<()> {
             tui::run(&ctx)
         }
         Some(Command::Demo(args)) => commands::demo::run(&ctx, args),
+        Some(Command::Import(args)) => commands::import::run(&ctx, args),
         Some(Command::List(args)) => commands::list::run(&ctx, args),
         Some(Command::Show(args)) => commands::show::run(&ctx, args.id, args.format),
         Some(Command::Letter(args)) => commands::letter::run(&ctx, args),
@@ -68,6 +83,7 @@ fn run(cli: &Cli) -> Result<()> {
         }
         Some(Command::Handover(args)) => commands::handover::run(&ctx, args),
         Some(Command::Stats(args)) => commands::stats::run(&ctx, args),
+        Some(Command::Sync(args)) => commands::sync::run(&ctx, args),
         Some(Command::Backup { file }) => commands::backup::run(&ctx, file),
     }
 }
@@ -76,6 +92,7 @@ fn run(cli: &Cli) -> Result<()> {
 fn command_name(c: &Command) -> &'static str {
     match c {
         Command::Demo(_) => "demo",
+        Command::Import(_) => "import",
         Command::List(_) => "list",
         Command::Show(_) => "show",
         Command::Letter(_) => "letter",
@@ -87,6 +104,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Provider(_) => "provider",
         Command::Handover(_) => "handover",
         Command::Stats(_) => "stats",
+        Command::Sync(_) => "sync",
         Command::Backup { .. } => "backup",
     }
 }

@@ -9,11 +9,13 @@ pub mod context;
 pub mod demo;
 pub mod escalate;
 pub mod handover;
+pub mod import;
 pub mod letter;
 pub mod list;
 pub mod overdue;
 pub mod reject;
 pub mod show;
 pub mod stats;
+pub mod sync;
 
 pub use context::Context;

@@ -2,3 +2,4 @@
 //! them to the store; none of them writes to the mirror directly.
 
 pub mod demo;
+pub mod import;

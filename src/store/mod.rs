@@ -10,6 +10,7 @@ mod audit;
 mod escalation;
 mod files;
 mod handover;
+mod import;
 mod misc;
 mod overdue;
 mod provider_facts;
@@ -18,6 +19,7 @@ mod query;
 mod records;
 mod schema;
 mod stats;
+mod sync;
 mod tasks;
 mod unactioned;
 mod undo;
@@ -34,10 +36,12 @@ pub use actions::{ActionOutcome, NewLetter};
 pub use audit::{AuditEvent, AuditVerification};
 pub use escalation::{EscalationError, EscalationMove};
 pub use handover::ActionTally;
+pub use import::FileImport;
 pub use misc::QuarantinedRow;
 pub use query::{PageKey, TaskFilter};
 pub use records::{Note, OutboxEntry, StoredLetter};
 pub use stats::ReceivedWindow;
+pub use sync::{Conflict, NewConflict, PulledPage, PushQueue, ResolveError};
 pub use tasks::InsertSummary;
 
 /// Who is acting, and the instant the action counts as taken (the clock is passed in so that

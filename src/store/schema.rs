@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use super::{Result, StoreError};
 
 /// Migration `n` (1-based) is `MIGRATIONS[n - 1]`.
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3];
 
 const MIGRATION_1: &str = r"
 CREATE TABLE providers (
@@ -272,6 +272,27 @@ BEGIN
     FROM tasks WHERE provider_ods = new.ods_code
     AND NOT EXISTS (SELECT 1 FROM fts_deferred d WHERE tasks.id > d.after_id);
 END;
+";
+
+/// Sync conflicts: the server's version of a task, kept beside our changes it refused, until a
+/// person keeps theirs or re-applies ours. Rows are never deleted: a resolved conflict stays as
+/// the record of what was chosen (the audit log says who and when as well).
+const MIGRATION_3: &str = r"
+CREATE TABLE sync_conflicts (
+    id             INTEGER PRIMARY KEY,
+    task_id        INTEGER NOT NULL REFERENCES tasks (id),
+    detected_at    INTEGER NOT NULL,
+    http_status    INTEGER NOT NULL,
+    base_version   TEXT,
+    theirs_version TEXT,
+    theirs         TEXT NOT NULL CHECK (json_valid(theirs)),
+    theirs_task    TEXT CHECK (theirs_task IS NULL OR json_valid(theirs_task)),
+    resolved_at    INTEGER,
+    resolved_by    TEXT,
+    resolution     TEXT CHECK (resolution IN ('theirs', 'ours', 'superseded')),
+    CHECK ((resolved_at IS NULL) = (resolution IS NULL))
+);
+CREATE INDEX sync_conflicts_by_task ON sync_conflicts (task_id, id);
 ";
 
 fn known_version() -> i64 {

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, Transaction, params};
 use serde::Serialize;
 
 use super::audit::{AuditWriter, NewEvent};
@@ -132,93 +132,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<InsertSummary> {
         let tx = self.write_tx()?;
-        let mut summary = InsertSummary::default();
-        let last_before: TaskId =
-            tx.query_row("SELECT coalesce(max(id), 0) FROM tasks", [], |r| r.get(0))?;
-        tx.prepare_cached("INSERT INTO fts_deferred (after_id) VALUES (?)")?
-            .execute([last_before])?;
-        {
-            let mut seen_providers: HashMap<String, String> = HashMap::new();
-            let mut upsert_provider = tx.prepare_cached(UPSERT_SEEN_PROVIDER)?;
-            let mut insert = tx.prepare_cached(INSERT_TASK)?;
-            let mut lookup = tx.prepare_cached(LOOKUP_TASK)?;
-            let mut update = tx.prepare_cached(UPDATE_TASK)?;
-            let updated_at = now.timestamp();
-            for task in tasks {
-                if seen_providers.get(&task.provider_ods) != Some(&task.provider_name) {
-                    upsert_provider.execute(params![task.provider_ods, task.provider_name])?;
-                    seen_providers.insert(task.provider_ods.clone(), task.provider_name.clone());
-                }
-                let nhs = task.patient.nhs_number.map(|n| n.digits());
-                let status = task.status.as_str();
-                let priority = task.priority.as_str();
-                let received_at = task.received_at.timestamp();
-                let due_by = task.due_by.map(|d| d.timestamp());
-                // Slot 0 is the key: the source id to insert, the mirror id to update.
-                let mut values: [&dyn ToSql; 17] = [
-                    &task.source_id,
-                    &task.source_version,
-                    &status,
-                    &priority,
-                    &task.provider_ods,
-                    &task.sender_team,
-                    &task.addressed_to,
-                    &task.owner,
-                    &nhs,
-                    &task.patient.name,
-                    &task.patient.birth_date,
-                    &task.subject,
-                    &task.body,
-                    &received_at,
-                    &due_by,
-                    &updated_at,
-                    &task.raw,
-                ];
-                if insert.execute(&values[..])? == 1 {
-                    summary.inserted += 1;
-                    continue;
-                }
-                let (id, stored_version, held): (TaskId, Option<String>, bool) = lookup
-                    .query_row([&task.source_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-                let same_version =
-                    task.source_version.is_some() && task.source_version == stored_version;
-                if held
-                    || same_version
-                    || is_older(task.source_version.as_deref(), stored_version.as_deref())
-                {
-                    summary.unchanged += 1;
-                    continue;
-                }
-                values[0] = &id;
-                if update.execute(&values[..])? == 1 {
-                    summary.updated += 1;
-                } else {
-                    summary.unchanged += 1;
-                }
-            }
-        }
-        // New tasks take ids above every existing one, so this indexes exactly this batch's.
-        tx.prepare_cached(INDEX_NEW_TASKS)?.execute([last_before])?;
-        tx.prepare_cached("DELETE FROM fts_deferred")?.execute([])?;
-        if summary.inserted + summary.updated > 0 {
-            let detail = format!(
-                "from {origin}: {} inserted, {} updated, {} unchanged",
-                summary.inserted, summary.updated, summary.unchanged
-            );
-            AuditWriter::begin(&tx)?.append(
-                &tx,
-                &NewEvent {
-                    actor,
-                    at: now,
-                    task_id: None,
-                    target: Some("mirror"),
-                    action: "mirror.import",
-                    from: None,
-                    to: None,
-                    detail: Some(&detail),
-                },
-            )?;
-        }
+        let summary = upsert_incoming(&tx, tasks, origin, actor, now)?;
         tx.commit()?;
         Ok(summary)
     }
@@ -237,6 +151,105 @@ impl Store {
     pub fn task(&self, id: TaskId) -> Result<Option<Task>> {
         load_task(&self.conn, id)
     }
+}
+
+/// The batch of `insert_tasks`, inside a write transaction the caller owns, so that sync can
+/// commit a page together with its watermark (and an import with its quarantined rows).
+pub(super) fn upsert_incoming<I: IntoIterator<Item = IncomingTask>>(
+    tx: &Transaction<'_>,
+    tasks: I,
+    origin: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<InsertSummary> {
+    let mut summary = InsertSummary::default();
+    let last_before: TaskId =
+        tx.query_row("SELECT coalesce(max(id), 0) FROM tasks", [], |r| r.get(0))?;
+    tx.prepare_cached("INSERT INTO fts_deferred (after_id) VALUES (?)")?
+        .execute([last_before])?;
+    {
+        let mut seen_providers: HashMap<String, String> = HashMap::new();
+        let mut upsert_provider = tx.prepare_cached(UPSERT_SEEN_PROVIDER)?;
+        let mut insert = tx.prepare_cached(INSERT_TASK)?;
+        let mut lookup = tx.prepare_cached(LOOKUP_TASK)?;
+        let mut update = tx.prepare_cached(UPDATE_TASK)?;
+        let updated_at = now.timestamp();
+        for task in tasks {
+            if seen_providers.get(&task.provider_ods) != Some(&task.provider_name) {
+                upsert_provider.execute(params![task.provider_ods, task.provider_name])?;
+                seen_providers.insert(task.provider_ods.clone(), task.provider_name.clone());
+            }
+            let nhs = task.patient.nhs_number.map(|n| n.digits());
+            let status = task.status.as_str();
+            let priority = task.priority.as_str();
+            let received_at = task.received_at.timestamp();
+            let due_by = task.due_by.map(|d| d.timestamp());
+            // Slot 0 is the key: the source id to insert, the mirror id to update.
+            let mut values: [&dyn ToSql; 17] = [
+                &task.source_id,
+                &task.source_version,
+                &status,
+                &priority,
+                &task.provider_ods,
+                &task.sender_team,
+                &task.addressed_to,
+                &task.owner,
+                &nhs,
+                &task.patient.name,
+                &task.patient.birth_date,
+                &task.subject,
+                &task.body,
+                &received_at,
+                &due_by,
+                &updated_at,
+                &task.raw,
+            ];
+            if insert.execute(&values[..])? == 1 {
+                summary.inserted += 1;
+                continue;
+            }
+            let (id, stored_version, held): (TaskId, Option<String>, bool) =
+                lookup.query_row([&task.source_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let same_version =
+                task.source_version.is_some() && task.source_version == stored_version;
+            if held
+                || same_version
+                || is_older(task.source_version.as_deref(), stored_version.as_deref())
+            {
+                summary.unchanged += 1;
+                continue;
+            }
+            values[0] = &id;
+            if update.execute(&values[..])? == 1 {
+                summary.updated += 1;
+            } else {
+                summary.unchanged += 1;
+            }
+        }
+    }
+    // New tasks take ids above every existing one, so this indexes exactly this batch's.
+    tx.prepare_cached(INDEX_NEW_TASKS)?.execute([last_before])?;
+    tx.prepare_cached("DELETE FROM fts_deferred")?.execute([])?;
+    if summary.inserted + summary.updated > 0 {
+        let detail = format!(
+            "from {origin}: {} inserted, {} updated, {} unchanged",
+            summary.inserted, summary.updated, summary.unchanged
+        );
+        AuditWriter::begin(&tx)?.append(
+            &tx,
+            &NewEvent {
+                actor,
+                at: now,
+                task_id: None,
+                target: Some("mirror"),
+                action: "mirror.import",
+                from: None,
+                to: None,
+                detail: Some(&detail),
+            },
+        )?;
+    }
+    Ok(summary)
 }
 
 #[cfg(test)]

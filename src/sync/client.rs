@@ -1,0 +1,430 @@
+//! The HTTP side of sync: one blocking `ureq` agent talking FHIR JSON to the configured server,
+//! with the bearer token, the configured timeout, and every failure sorted into what the person
+//! at the desk can do about it (wait for the network, tell IT the server is failing, fix the
+//! config). It also adds up the time spent waiting on the server, so `taskgate sync` can say how
+//! much of a cycle was ours.
+
+use std::io::ErrorKind;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use ureq::Agent;
+
+/// The largest response we read: a page of a hundred Tasks is well under a megabyte; anything
+/// near this is not a FHIR answer.
+const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A failure talking to the server, in words for the desk. Never carries patient data: server
+/// diagnostics are cut short and long digit runs (NHS numbers) are masked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RemoteError {
+    #[error("cannot reach the FHIR server at {base}: {detail}")]
+    Unreachable { base: String, detail: String },
+    #[error("the FHIR server at {base} did not answer {what} within {timeout_secs} s")]
+    TimedOut {
+        base: String,
+        what: String,
+        timeout_secs: u64,
+    },
+    #[error("the FHIR server failed on {what} (HTTP {status}): {detail}")]
+    ServerError {
+        what: String,
+        status: u16,
+        detail: String,
+    },
+    #[error("the FHIR server's answer to {what} is not readable FHIR JSON: {detail}")]
+    Malformed { what: String, detail: String },
+    #[error(
+        "the FHIR server refused our credentials (HTTP {status}): check the token in the \
+         environment variable {token_env} (source.token_env)"
+    )]
+    Unauthorized { status: u16, token_env: String },
+    #[error("the FHIR server refused {what} (HTTP {status}): {detail}")]
+    Refused {
+        what: String,
+        status: u16,
+        detail: String,
+    },
+    #[error("cannot talk to the FHIR server at {base}: {detail} (check source.base_url)")]
+    BadSetup { base: String, detail: String },
+}
+
+/// What the failure means for the person at the desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trouble {
+    /// The network or the server is down: wait, nothing is lost.
+    Offline,
+    /// The server answers, but with errors or nonsense: retry later, tell IT if it persists.
+    ServerFault,
+    /// Something in the set-up (token, URL, a proxy stripping headers) must be fixed.
+    Misconfigured,
+}
+
+impl RemoteError {
+    pub fn trouble(&self) -> Trouble {
+        match self {
+            RemoteError::Unreachable { .. } | RemoteError::TimedOut { .. } => Trouble::Offline,
+            RemoteError::ServerError { .. } | RemoteError::Malformed { .. } => Trouble::ServerFault,
+            RemoteError::Unauthorized { .. }
+            | RemoteError::Refused { .. }
+            | RemoteError::BadSetup { .. } => Trouble::Misconfigured,
+        }
+    }
+}
+
+/// A server's answer with a status we act on.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    /// The version in the `ETag` header (`W/"3"` gives `3`).
+    pub etag_version: Option<String>,
+    /// The body as JSON; `Err` with the reason when it is empty or unreadable.
+    pub body: Result<Value, String>,
+}
+
+/// Where and how to reach the server.
+pub struct FhirClient {
+    agent: Agent,
+    base: String,
+    authorization: String,
+    token_env: String,
+    timeout: Duration,
+    waited: Duration,
+    requests: u64,
+}
+
+impl std::fmt::Debug for FhirClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token stays out of debug output and so out of every log line.
+        f.debug_struct("FhirClient")
+            .field("base", &self.base)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FhirClient {
+    pub fn new(base_url: &str, token: &str, token_env: &str, timeout: Duration) -> FhirClient {
+        let config = Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .http_status_as_error(false)
+            .user_agent(concat!("taskgate/", env!("CARGO_PKG_VERSION")))
+            .build();
+        FhirClient {
+            agent: config.into(),
+            base: base_url.trim_end_matches('/').to_owned(),
+            authorization: format!("Bearer {token}"),
+            token_env: token_env.to_owned(),
+            timeout,
+            waited: Duration::ZERO,
+            requests: 0,
+        }
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Time spent waiting on the server so far: from sending a request to the last byte of its
+    /// answer.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.requests
+    }
+
+    /// `GET url`, which must answer 2xx with JSON.
+    pub fn get_json(&mut self, url: &str, what: &str) -> Result<Value, RemoteError> {
+        let reply = self.exchange("GET", url, None, None, what)?;
+        self.expect_success(reply, what)
+    }
+
+    /// `PUT url` with `If-Match: W/"<version>"`. Answers 2xx, 404, 409 and 412 come back as a
+    /// `Reply` for the caller to act on; everything else is an error.
+    pub fn put_json(
+        &mut self,
+        url: &str,
+        body: &Value,
+        if_match_version: &str,
+        what: &str,
+    ) -> Result<Reply, RemoteError> {
+        let text = body.to_string();
+        let if_match = format!("W/\"{if_match_version}\"");
+        let reply = self.exchange("PUT", url, Some(&text), Some(&if_match), what)?;
+        match reply.status {
+            200..=299 | 404 | 409 | 412 => Ok(reply),
+            _ => Err(self.refusal(&reply, what)),
+        }
+    }
+
+    fn expect_success(&self, reply: Reply, what: &str) -> Result<Value, RemoteError> {
+        if !(200..=299).contains(&reply.status) {
+            return Err(self.refusal(&reply, what));
+        }
+        reply.body.map_err(|detail| RemoteError::Malformed {
+            what: what.to_owned(),
+            detail,
+        })
+    }
+
+    /// The error for an answer that is not what we asked for.
+    fn refusal(&self, reply: &Reply, what: &str) -> RemoteError {
+        let detail = reply.body.as_ref().map_or_else(
+            |_| "no readable explanation".to_owned(),
+            outcome_diagnostics,
+        );
+        match reply.status {
+            401 | 403 => RemoteError::Unauthorized {
+                status: reply.status,
+                token_env: self.token_env.clone(),
+            },
+            500..=599 => RemoteError::ServerError {
+                what: what.to_owned(),
+                status: reply.status,
+                detail,
+            },
+            status => RemoteError::Refused {
+                what: what.to_owned(),
+                status,
+                detail,
+            },
+        }
+    }
+
+    fn exchange(
+        &mut self,
+        method: &str,
+        url: &str,
+        body: Option<&str>,
+        if_match: Option<&str>,
+        what: &str,
+    ) -> Result<Reply, RemoteError> {
+        let started = Instant::now();
+        self.requests += 1;
+        let result = self.send(method, url, body, if_match);
+        let outcome = match result {
+            Ok(mut response) => {
+                let status = response.status().as_u16();
+                let etag_version = response
+                    .headers()
+                    .get("etag")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(version_of_etag);
+                let bytes = response
+                    .body_mut()
+                    .with_config()
+                    .limit(MAX_BODY_BYTES)
+                    .read_to_vec();
+                match bytes {
+                    Ok(bytes) => Ok(Reply {
+                        status,
+                        etag_version,
+                        body: parse_body(&bytes),
+                    }),
+                    Err(e) => Err(self.transport_error(e, what)),
+                }
+            }
+            Err(e) => Err(self.transport_error(e, what)),
+        };
+        self.waited += started.elapsed();
+        tracing::debug!(
+            method,
+            what,
+            ok = outcome.is_ok(),
+            ms = started.elapsed().as_millis(),
+            "FHIR request"
+        );
+        outcome
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&str>,
+        if_match: Option<&str>,
+    ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let accept = "application/fhir+json";
+        match (method, body) {
+            ("PUT", Some(text)) => {
+                let mut request = self
+                    .agent
+                    .put(url)
+                    .header("Authorization", &self.authorization)
+                    .header("Accept", accept)
+                    .header("Content-Type", "application/fhir+json; charset=utf-8");
+                if let Some(tag) = if_match {
+                    request = request.header("If-Match", tag);
+                }
+                request.send(text)
+            }
+            _ => self
+                .agent
+                .get(url)
+                .header("Authorization", &self.authorization)
+                .header("Accept", accept)
+                .call(),
+        }
+    }
+
+    fn transport_error(&self, e: ureq::Error, what: &str) -> RemoteError {
+        let base = self.base.clone();
+        match e {
+            ureq::Error::Timeout(_) => RemoteError::TimedOut {
+                base,
+                what: what.to_owned(),
+                timeout_secs: self.timeout.as_secs(),
+            },
+            ureq::Error::Io(io) if io.kind() == ErrorKind::TimedOut => RemoteError::TimedOut {
+                base,
+                what: what.to_owned(),
+                timeout_secs: self.timeout.as_secs(),
+            },
+            ureq::Error::Io(io) => RemoteError::Unreachable {
+                base,
+                detail: io_words(&io),
+            },
+            ureq::Error::HostNotFound => RemoteError::Unreachable {
+                base,
+                detail: "the server's name cannot be found (DNS)".to_owned(),
+            },
+            ureq::Error::ConnectionFailed => RemoteError::Unreachable {
+                base,
+                detail: "the connection failed".to_owned(),
+            },
+            ureq::Error::BodyExceedsLimit(limit) => RemoteError::Malformed {
+                what: what.to_owned(),
+                detail: format!("the answer is larger than {limit} bytes"),
+            },
+            ureq::Error::Protocol(p) => RemoteError::Malformed {
+                what: what.to_owned(),
+                detail: format!("not valid HTTP: {p}"),
+            },
+            ureq::Error::Decompress(_, io) => RemoteError::Malformed {
+                what: what.to_owned(),
+                detail: format!("the compressed answer is broken: {io}"),
+            },
+            other => RemoteError::BadSetup {
+                base,
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+/// `W/"3"` or `"3"` gives `3`.
+fn version_of_etag(tag: &str) -> Option<String> {
+    let tag = tag.trim();
+    let tag = tag.strip_prefix("W/").unwrap_or(tag);
+    let inner = tag.strip_prefix('"')?.strip_suffix('"')?;
+    (!inner.is_empty()).then(|| inner.to_owned())
+}
+
+fn parse_body(bytes: &[u8]) -> Result<Value, String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err("the answer is empty".to_owned());
+    }
+    serde_json::from_slice(bytes).map_err(|e| format!("{e}"))
+}
+
+/// A connection failure in plain words.
+fn io_words(io: &std::io::Error) -> String {
+    match io.kind() {
+        ErrorKind::ConnectionRefused => "the connection was refused (is the server up?)".to_owned(),
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => {
+            "the connection was cut".to_owned()
+        }
+        ErrorKind::UnexpectedEof => "the server closed the connection mid-answer".to_owned(),
+        _ => io.to_string(),
+    }
+}
+
+/// The diagnostics of an OperationOutcome (or a short description of another body), cut short,
+/// with long digit runs masked so an echoed NHS number never reaches a log or the screen.
+pub fn outcome_diagnostics(body: &Value) -> String {
+    let issues = body.get("issue").and_then(Value::as_array);
+    let text = match issues {
+        Some(issues) => issues
+            .iter()
+            .filter_map(|i| {
+                i.get("diagnostics")
+                    .and_then(Value::as_str)
+                    .or_else(|| i.pointer("/details/text").and_then(Value::as_str))
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        None => String::new(),
+    };
+    if text.is_empty() {
+        return "no explanation given".to_owned();
+    }
+    mask_digit_runs(&text.chars().take(300).collect::<String>())
+}
+
+fn mask_digit_runs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() || (c == ' ' && !run.is_empty()) {
+            run.push(c);
+            continue;
+        }
+        let digits = run.chars().filter(char::is_ascii_digit).count();
+        if digits >= 6 {
+            out.push_str("[number]");
+            if run.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push_str(&run);
+        }
+        run.clear();
+        if c != '\0' {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn etags_give_their_version() {
+        assert_eq!(version_of_etag("W/\"3\""), Some("3".to_owned()));
+        assert_eq!(version_of_etag("\"12\""), Some("12".to_owned()));
+        assert_eq!(version_of_etag("W/\"\""), None);
+        assert_eq!(version_of_etag("3"), None);
+    }
+
+    #[test]
+    fn diagnostics_never_carry_an_nhs_number() {
+        let body = json!({"issue": [{"diagnostics": "patient 999 000 0018 unknown"},
+                                     {"details": {"text": "and 9990000018 again, code 42"}}]});
+        let text = outcome_diagnostics(&body);
+        assert!(!text.contains("999"), "{text}");
+        assert!(text.contains("[number] unknown"), "{text}");
+        assert!(text.contains("code 42"), "{text}");
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_outcome_says_so() {
+        assert_eq!(
+            outcome_diagnostics(&json!({"a": 1})),
+            "no explanation given"
+        );
+    }
+
+    #[test]
+    fn empty_and_broken_bodies_are_refused_with_a_reason() {
+        assert!(parse_body(b"  \n").unwrap_err().contains("empty"));
+        assert!(parse_body(b"{\"resourceType\": \"Ta").is_err());
+        assert_eq!(parse_body(b"{}"), Ok(json!({})));
+    }
+}

