@@ -42,13 +42,15 @@ pub enum Action {
     ViewProviders,
     EscalateUp,
     EscalateDown,
+    KeepTheirs,
+    ReapplyOurs,
     SignOff,
     Help,
     Quit,
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 34] = [
         Action::Down,
         Action::Up,
         Action::PageDown,
@@ -78,6 +80,8 @@ impl Action {
         Action::ViewProviders,
         Action::EscalateUp,
         Action::EscalateDown,
+        Action::KeepTheirs,
+        Action::ReapplyOurs,
         Action::SignOff,
         Action::Help,
         Action::Quit,
@@ -114,6 +118,8 @@ impl Action {
             Action::ViewProviders => "view-providers",
             Action::EscalateUp => "escalate",
             Action::EscalateDown => "de-escalate",
+            Action::KeepTheirs => "keep-theirs",
+            Action::ReapplyOurs => "reapply-ours",
             Action::SignOff => "sign-off",
             Action::Help => "help",
             Action::Quit => "quit",
@@ -154,6 +160,8 @@ impl Action {
             Action::ViewProviders => "providers: figures per sender and the escalation ladder",
             Action::EscalateUp => "on the providers screen: move the provider one stage up",
             Action::EscalateDown => "on the providers screen: move the provider one stage down",
+            Action::KeepTheirs => "sync conflict: keep the other desk's version, drop ours",
+            Action::ReapplyOurs => "sync conflict: send our change again on top of theirs",
             Action::SignOff => "on the handover screen: sign the handover off to a colleague",
             Action::Help => "this help",
             Action::Quit => "quit",

@@ -7,6 +7,7 @@ pub mod letter_pane;
 pub mod msg;
 pub mod picker;
 pub mod state;
+mod syncer;
 pub mod theme;
 pub mod ui;
 pub mod update;
@@ -22,13 +23,19 @@ use tokio::sync::mpsc;
 
 use self::keymap::Keymap;
 use self::msg::{Effect, Msg};
+use self::msg::{SyncDone, SyncTrouble};
 use self::state::AppState;
+use self::state::SyncStatus;
+use self::syncer::Syncer;
 use self::ui::ViewContext;
 use self::update::Env;
 use self::worker::{Worker, WorkerContext};
 use crate::commands::Context;
+use crate::config::SourceKind;
 use crate::letters::LetterSources;
 use crate::report::overdue::OverdueRules;
+use crate::store::Store;
+use crate::sync::{self, SyncConfig, Trouble};
 
 /// Ages and overdue counts move in minutes, so a 30-second tick is plenty and costs nothing.
 const TICK: StdDuration = StdDuration::from_secs(30);
@@ -60,6 +67,7 @@ pub fn run(ctx: &Context) -> Result<()> {
         acting: user.clone(),
         letters: LetterSources::from_config_dir(),
     };
+    let syncer = start_syncer(ctx, &mut state, reply_tx.clone())?;
     let worker = Worker::start(&ctx.paths.db, worker_ctx, reply_tx)
         .wrap_err_with(|| format!("cannot open the mirror {}", ctx.paths.db.display()))?;
     let rules = ctx.config.policy_rules();
@@ -86,7 +94,10 @@ pub fn run(ctx: &Context) -> Result<()> {
         &mut state,
         &view,
         &env,
-        &worker,
+        &Backends {
+            worker: &worker,
+            syncer: syncer.as_ref(),
+        },
         reply_rx,
         ctx,
     ));
@@ -100,14 +111,14 @@ async fn event_loop(
     state: &mut AppState,
     view: &ViewContext<'_>,
     env: &Env<'_>,
-    worker: &Worker,
+    backends: &Backends<'_>,
     mut replies: mpsc::UnboundedReceiver<msg::Reply>,
     ctx: &Context,
 ) -> Result<()> {
     let size = terminal.size()?;
     update::update(state, Msg::Resize(size.width, size.height), env);
     let effects = update::start(state, env);
-    if run_effects(effects, worker) {
+    if run_effects(effects, backends) {
         return Ok(());
     }
     let mut events = EventStream::new();
@@ -132,19 +143,87 @@ async fn event_loop(
         };
         let effects = update::update(state, msg, env);
         dirty = true;
-        if run_effects(effects, worker) {
+        if run_effects(effects, backends) {
             return Ok(());
         }
     }
 }
 
+/// The threads that do the slow work: the database worker, and background sync if any.
+struct Backends<'a> {
+    worker: &'a Worker,
+    syncer: Option<&'a Syncer>,
+}
+
+/// Starts background sync when the source is a FHIR server; other sources have nothing to
+/// sync while the TUI runs.
+fn start_syncer(
+    ctx: &Context,
+    state: &mut AppState,
+    replies: mpsc::UnboundedSender<msg::Reply>,
+) -> Result<Option<Syncer>> {
+    if ctx.config.source.kind != SourceKind::Fhir {
+        return Ok(None);
+    }
+    let status = state.sync.insert(SyncStatus::default());
+    let config = match SyncConfig::from_config(&ctx.config) {
+        Ok(config) => config,
+        Err(e) => {
+            // The inbox still works on the mirror; the header says why nothing syncs.
+            status.problem = Some(format!("not syncing: {e}"));
+            status.offline_since = None;
+            return Ok(None);
+        }
+    };
+    let mut store = Store::open(&ctx.paths.db)
+        .wrap_err_with(|| format!("cannot open the mirror {}", ctx.paths.db.display()))?;
+    let actor = ctx.acting_user()?.id.clone();
+    let cycle: syncer::Cycle = Box::new(move |now| {
+        let report =
+            sync::run_cycle(&mut store, &config, now, &actor).map_err(|e| SyncTrouble {
+                message: format!("sync failed: {e}"),
+                offline: false,
+                changed: false,
+            })?;
+        let conflicts = store.conflicted_tasks().map_or(0, |t| t.len() as u64);
+        let changed = report.inserted + report.updated + report.pushed + report.conflicts > 0;
+        match report.trouble() {
+            None => Ok(SyncDone {
+                changed,
+                conflicts,
+                retrying: report.waiting > 0,
+            }),
+            Some(trouble) => Err(SyncTrouble {
+                message: report
+                    .problems
+                    .first()
+                    .map_or_else(|| "the server did not answer".to_owned(), |p| p.1.clone()),
+                // Down or failing: retried on the next cycle. Misconfigured: a person must act.
+                offline: trouble != Trouble::Misconfigured,
+                changed,
+            }),
+        }
+    });
+    Ok(Some(Syncer::start(
+        cycle,
+        ctx.clock,
+        ctx.config.source.poll_interval,
+        replies,
+    )?))
+}
+
 /// Carries out effects; returns true when the user asked to quit.
-fn run_effects(effects: Vec<Effect>, worker: &Worker) -> bool {
+fn run_effects(effects: Vec<Effect>, backends: &Backends<'_>) -> bool {
     let mut quit = false;
     for effect in effects {
         match effect {
-            Effect::Request(r) => worker.send(r),
+            Effect::Request(r) => backends.worker.send(r),
             Effect::Copy(text) => copy_to_clipboard(&text),
+            Effect::SyncSoon => {
+                if let Some(s) = backends.syncer {
+                    s.soon();
+                }
+            }
             Effect::Quit => quit = true,
         }
     }

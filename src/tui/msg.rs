@@ -54,6 +54,10 @@ pub enum Change {
         text: String,
     },
     Undo,
+    /// Settle a sync conflict: keep the server's version, or send ours again on top of it.
+    Resolve {
+        keep_ours: bool,
+    },
 }
 
 impl Change {
@@ -66,6 +70,8 @@ impl Change {
             Change::Complete => "Completed",
             Change::Note { .. } => "Added a note to",
             Change::Undo => "Undid the last action on",
+            Change::Resolve { keep_ours: false } => "Kept the other desk's version of",
+            Change::Resolve { keep_ours: true } => "Our change will be sent again for",
         }
     }
 }
@@ -155,7 +161,7 @@ pub enum Reply {
     },
     Detail {
         id: u64,
-        detail: Detail,
+        detail: Box<Detail>,
     },
     Counts(Counts),
     Absences(Vec<Absence>),
@@ -189,6 +195,40 @@ pub enum Reply {
         what: &'static str,
         message: String,
     },
+    /// From the background sync thread, not the worker.
+    Sync(SyncEvent),
+}
+
+/// What the background sync thread reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncEvent {
+    Started,
+    Finished {
+        at: DateTime<Utc>,
+        outcome: Result<SyncDone, SyncTrouble>,
+    },
+}
+
+/// A cycle that reached the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncDone {
+    /// Tasks came in or changed, or a push changed what the mirror holds: the screen reloads.
+    pub changed: bool,
+    /// Tasks now waiting for a person to resolve a conflict.
+    pub conflicts: u64,
+    /// Some changes are still waiting to go (the server refused them for now).
+    pub retrying: bool,
+}
+
+/// A cycle that did not reach the server, or was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncTrouble {
+    pub message: String,
+    /// The network or server is down (retried on the next cycle), as opposed to a setting the
+    /// practice must fix (a missing token, a rejected request).
+    pub offline: bool,
+    /// Part of the cycle still brought changes in before the trouble.
+    pub changed: bool,
 }
 
 /// What `update` asks the loop to do; the loop owns the terminal, the database and the clock.
@@ -197,5 +237,7 @@ pub enum Effect {
     Request(Request),
     /// Put text on the clipboard with OSC 52, which works over SSH and remote desktops.
     Copy(String),
+    /// An action was saved: sync it soon (after the undo grace), not at the next poll.
+    SyncSoon,
     Quit,
 }

@@ -11,7 +11,7 @@ use crate::domain::policy::{Flag, ProviderFacts};
 use crate::domain::{Absence, Status, Task, TaskId};
 use crate::report::handover::HandoverReport;
 use crate::report::providers::ProvidersOverview;
-use crate::store::{AuditEvent, Note, StoredLetter, Target, TaskFilter};
+use crate::store::{AuditEvent, Conflict, Note, StoredLetter, Target, TaskFilter};
 
 /// How many rows the table keeps around the cursor. The mirror may hold a million tasks; the
 /// screen only ever holds this window of them.
@@ -63,6 +63,8 @@ pub struct Detail {
     pub notes: Vec<Note>,
     pub letters: Vec<StoredLetter>,
     pub history: Vec<AuditEvent>,
+    /// The other desk's version and our waiting changes, when sync found a conflict.
+    pub conflict: Option<Conflict>,
 }
 
 /// Header counts, refreshed on start, after actions and on the slow tick.
@@ -189,6 +191,22 @@ pub struct LetterModal {
     pub rendered: Option<(String, String)>,
 }
 
+/// Where background sync stands, for the header. Only a FHIR source syncs; a demo or file
+/// mirror has no status and the header names the source instead.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    /// A cycle is under way.
+    pub running: bool,
+    /// The end of the last cycle that reached the server.
+    pub last_ok: Option<DateTime<Utc>>,
+    /// The first failed cycle since the last good one: the header says "offline since".
+    pub offline_since: Option<DateTime<Utc>>,
+    /// The last cycle's problem in a sentence (offline, misconfigured), if it had one.
+    pub problem: Option<String>,
+    /// Tasks waiting for someone to choose between this desk's change and another's.
+    pub conflicts: u64,
+}
+
 /// A short message in the footer after an action or an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Toast {
@@ -238,6 +256,8 @@ pub struct AppState {
     pub provider_facts: HashMap<String, ProviderFacts>,
     /// An action is on its way to the mirror; further actions wait for its answer.
     pub acting: bool,
+    /// Background sync with the FHIR server, when the source is one.
+    pub sync: Option<SyncStatus>,
     pub quit: bool,
 }
 
@@ -281,6 +301,7 @@ impl AppState {
             absences: Vec::new(),
             provider_facts: HashMap::new(),
             acting: false,
+            sync: None,
             quit: false,
         }
     }

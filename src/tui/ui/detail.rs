@@ -28,7 +28,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
         frame.render_widget(Paragraph::new(text).block(block), area);
         return;
     };
-    let mut lines = identity_lines(t);
+    let mut lines = Vec::new();
+    // A conflict comes first: until someone chooses, this desk and the server disagree.
+    if let Some(conflict) = state
+        .detail
+        .as_ref()
+        .filter(|d| d.task_id == t.id)
+        .and_then(|d| d.conflict.as_ref())
+    {
+        lines.extend(super::conflict::lines(conflict, view.keymap));
+    }
+    lines.extend(identity_lines(t));
     if let Some(why) = state
         .overdue_why
         .get(&t.id)

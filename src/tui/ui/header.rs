@@ -7,9 +7,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use chrono::{DateTime, Utc};
+
 use super::ViewContext;
 use crate::domain::Status;
-use crate::tui::state::AppState;
+use crate::domain::calendar::PRACTICE_TIME_ZONE;
+use crate::tui::state::{AppState, SyncStatus};
 use crate::tui::theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, _view: &ViewContext) {
@@ -49,6 +52,59 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, _view: &ViewContext
             theme::marked().bg(ratatui::style::Color::Cyan),
         ));
     }
-    spans.push(Span::styled(format!(" │ {}", state.source_label), base));
+    match &state.sync {
+        Some(sync) => spans.push(sync_span(sync, state.now, base)),
+        None => spans.push(Span::styled(format!(" │ {}", state.source_label), base)),
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
+}
+
+/// "syncing…", "synced 3 min ago", "offline since 10:02" (red), and conflicts waiting.
+fn sync_span(sync: &SyncStatus, now: DateTime<Utc>, base: Style) -> Span<'static> {
+    let conflicts = match sync.conflicts {
+        0 => String::new(),
+        1 => " · 1 conflict".to_owned(),
+        n => format!(" · {n} conflicts"),
+    };
+    if let Some(since) = sync.offline_since {
+        let text = format!(" │ offline since {}{conflicts} ", local_time(since, now));
+        return Span::styled(text, theme::error());
+    }
+    let text = if sync.running {
+        "syncing…".to_owned()
+    } else if let Some(problem) = &sync.problem {
+        problem.clone()
+    } else {
+        match sync.last_ok {
+            Some(at) => format!("synced {}", ago(at, now)),
+            None => "not synced yet".to_owned(),
+        }
+    };
+    let style = if sync.conflicts > 0 || (sync.problem.is_some() && !sync.running) {
+        Style::new()
+            .fg(theme::DUE_SOON)
+            .bg(ratatui::style::Color::Black)
+    } else {
+        base
+    };
+    Span::styled(format!(" │ {text}{conflicts} "), style)
+}
+
+fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - at).num_minutes();
+    match minutes {
+        ..1 => "just now".to_owned(),
+        1..60 => format!("{minutes} min ago"),
+        _ => format!("at {}", local_time(at, now)),
+    }
+}
+
+/// 10:02 today, else "Fri 10:02".
+fn local_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let at = at.with_timezone(&PRACTICE_TIME_ZONE);
+    if at.date_naive() == now.with_timezone(&PRACTICE_TIME_ZONE).date_naive() {
+        at.format("%H:%M").to_string()
+    } else {
+        at.format("%a %H:%M").to_string()
+    }
 }

@@ -1,5 +1,6 @@
 //! Drawing, immediate-mode from `AppState`: one file per pane, nothing here changes state.
 
+mod conflict;
 mod detail;
 mod document;
 mod handover;

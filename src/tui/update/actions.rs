@@ -83,8 +83,37 @@ pub(super) fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect
             Vec::new()
         }
         Action::Letter => open_letter(state, targets, env),
+        Action::KeepTheirs | Action::ReapplyOurs => resolve(state, action),
         _ => Vec::new(),
     }
+}
+
+/// Settles the selected task's sync conflict, which the detail pane shows side by side.
+fn resolve(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let conflicted = state
+        .detail
+        .as_ref()
+        .filter(|d| Some(d.task_id) == state.window.selected_task().map(|t| t.id))
+        .and_then(|d| d.conflict.as_ref())
+        .map(|c| c.task_id);
+    let Some(task_id) = conflicted else {
+        state.toast = Some(Toast {
+            text: "This task has no sync conflict to resolve".into(),
+            is_error: false,
+        });
+        return Vec::new();
+    };
+    let row_version = state.window.selected_task().map_or(0, |t| t.row_version);
+    send(
+        state,
+        Change::Resolve {
+            keep_ours: action == Action::ReapplyOurs,
+        },
+        vec![Target {
+            id: task_id,
+            row_version,
+        }],
+    )
 }
 
 /// Staff then groups, each with whether they are in today, for the reassign picker.
@@ -190,7 +219,7 @@ pub(super) fn acted(state: &mut AppState, result: Result<Acted, String>, env: &E
                 }
                 _ => {}
             }
-            if acted.change != Change::Undo {
+            if !matches!(acted.change, Change::Undo | Change::Resolve { .. }) {
                 let _ = write!(text, " · {undo} to undo");
                 state.marked.clear();
             }
@@ -198,6 +227,9 @@ pub(super) fn acted(state: &mut AppState, result: Result<Acted, String>, env: &E
                 text,
                 is_error: false,
             });
+            if state.sync.is_some() {
+                effects.push(Effect::SyncSoon);
+            }
         }
         Err(message) => {
             state.toast = Some(Toast {

@@ -6,6 +6,7 @@ mod actions;
 mod modals;
 mod navigate;
 mod providers;
+mod sync;
 
 use super::keymap::{Action, Keymap};
 use super::msg::{Effect, Msg, PageAt, Reply, Request};
@@ -115,7 +116,9 @@ fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect> {
         | Action::Unassign
         | Action::Complete
         | Action::Note
-        | Action::Undo => actions::act(state, action, env),
+        | Action::Undo
+        | Action::KeepTheirs
+        | Action::ReapplyOurs => actions::act(state, action, env),
     }
 }
 
@@ -137,7 +140,7 @@ fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
         Reply::Detail { id, detail } => {
             if state.detail_request == Some(id) {
                 state.detail_request = None;
-                state.detail = Some(detail);
+                state.detail = Some(*detail);
             }
             Vec::new()
         }
@@ -192,6 +195,7 @@ fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
             modals::rendered(state, task_id, &template, result);
             Vec::new()
         }
+        Reply::Sync(event) => sync::on_event(state, event),
         Reply::Failed { what, message } => {
             state.page_request = None;
             state.toast = Some(Toast {

@@ -98,10 +98,14 @@ fn answer(store: &mut Store, ctx: &WorkerContext, request: Request) -> Reply {
                     notes: store.notes(task_id)?,
                     letters: store.letters(task_id)?,
                     history: store.history(task_id)?,
+                    conflict: store.conflict(task_id)?,
                 })
             })();
             match detail {
-                Ok(detail) => Reply::Detail { id, detail },
+                Ok(detail) => Reply::Detail {
+                    id,
+                    detail: Box::new(detail),
+                },
                 Err(e) => failed("the task's history", &e),
             }
         }
@@ -325,6 +329,20 @@ fn act(
         Change::Complete => store.complete(&by, targets),
         Change::Note { text } => store.add_note(&by, targets, text),
         Change::Undo => store.undo_last(&by),
+        Change::Resolve { keep_ours } => {
+            // One task at a time: each conflict is its own decision.
+            let mut resolved = 0;
+            for target in targets {
+                let result = if *keep_ours {
+                    store.reapply_ours(&by, target.id)
+                } else {
+                    store.keep_theirs(&by, target.id)
+                };
+                result.map_err(|e| e.to_string())?;
+                resolved += 1;
+            }
+            return Ok((resolved, Vec::new()));
+        }
     };
     outcome
         .map(|o| (o.tasks.len(), Vec::new()))
