@@ -235,8 +235,8 @@ pub(super) fn upsert_incoming<I: IntoIterator<Item = IncomingTask>>(
             "from {origin}: {} inserted, {} updated, {} unchanged",
             summary.inserted, summary.updated, summary.unchanged
         );
-        AuditWriter::begin(&tx)?.append(
-            &tx,
+        AuditWriter::begin(tx)?.append(
+            tx,
             &NewEvent {
                 actor,
                 at: now,
