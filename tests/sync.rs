@@ -6,6 +6,8 @@
 mod support;
 
 use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
 
 use support::peer::{Desk, PRACTICE_ODS, Peer};
 
@@ -374,4 +376,61 @@ fn a_task_the_mirror_cannot_read_is_quarantined_with_its_field_and_the_rest_are_
     // The overlap re-reads it next time; it is kept once.
     desk.sync();
     assert_eq!(desk.store().quarantined().expect("quarantine").len(), 1);
+}
+
+#[test]
+fn a_task_saved_elsewhere_while_the_pull_pages_does_not_push_another_out_of_sight() {
+    let peer = Peer::start();
+    let seeded: HashSet<String> = peer.seed(300).into_iter().collect();
+    let desk = Desk::new(&peer);
+
+    // Between the first and second page the oldest task is saved again and moves to the end:
+    // every later task moves up one place, and a plain `_offset` would step over one of them.
+    peer.shift_after(1, Some("GET"));
+    let first = desk.sync_ok();
+    let mirrored: HashSet<String> = desk
+        .tasks()
+        .iter()
+        .map(|t| t["source_id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(mirrored.len(), 300, "all in one sync: {first:?}");
+    assert_eq!(mirrored, seeded);
+    let moved = desk
+        .tasks()
+        .into_iter()
+        .filter(|t| t["source_version"] == "2")
+        .count();
+    assert_eq!(
+        moved, 1,
+        "the task saved meanwhile is there at its new version"
+    );
+}
+
+#[test]
+fn watch_runs_a_cycle_at_once_and_again_every_poll_interval() {
+    let peer = Peer::start();
+    peer.seed(3);
+    let desk = Desk::new(&peer);
+    desk.set_poll_interval("1s");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_taskgate"))
+        .args(desk.args())
+        .args(["sync", "--watch"])
+        .envs(desk.env())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start sync --watch");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a first cycle").expect("text");
+    assert!(first.contains("pulled 3 (3 new, 0 updated)"), "{first}");
+    peer.seed_from(10, 1);
+    // A later cycle brings the new task (the next, unless seeding outlasted the interval).
+    let later = lines
+        .by_ref()
+        .take(30)
+        .map(|l| l.expect("text"))
+        .find(|l| !l.contains("(0 new, 0 updated)"));
+    let later = later.expect("a later cycle found the new task");
+    assert!(later.contains("(1 new, 0 updated)"), "{later}");
+    child.kill().expect("stop the watch");
+    child.wait().expect("reaped");
 }

@@ -100,7 +100,8 @@ const router = new FhirRouter();
 const faults = {
   fail: { count: 0, status: 500, method: undefined },
   garble: { count: 0, method: undefined },
-  downAfter: { count: 0, method: undefined, armed: false },
+  downAfter: { count: 0, method: undefined },
+  shiftAfter: { count: 0, method: undefined },
 };
 const counters = { requests: 0, byMethod: {} };
 
@@ -141,6 +142,14 @@ async function handleFhir(req, res) {
     if (faults.downAfter.count === 0) {
       // Serve this one, then vanish: the next request finds nobody listening.
       res.on('finish', () => goDown());
+    }
+  }
+  if (matches(faults.shiftAfter, req.method)) {
+    faults.shiftAfter.count -= 1;
+    if (faults.shiftAfter.count === 0) {
+      // As if another desk saved the oldest Task right after this answer: it moves to the end
+      // of a _lastUpdated-sorted list, and everything after it shifts up one place.
+      res.on('finish', () => touchOldestTask());
     }
   }
   if (matches(faults.fail, req.method)) {
@@ -207,6 +216,14 @@ async function handleFhir(req, res) {
   send(res, getStatus(status), resource ?? status, headers);
 }
 
+async function touchOldestTask() {
+  const bundle = await repo.search({ resourceType: 'Task', sortRules: [{ code: '_lastUpdated' }], count: 1 });
+  const oldest = bundle.entry?.[0]?.resource;
+  if (oldest) {
+    await repo.updateResource(oldest);
+  }
+}
+
 function outcome(code, diagnostics) {
   return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] };
 }
@@ -253,7 +270,9 @@ function goUp() {
 }
 
 // CONTROL: POST /down, POST /up, POST /fail?count=N[&status=S][&method=M],
-// POST /garble?count=N[&method=M], POST /down-after?count=N[&method=M], GET /stats.
+// POST /garble?count=N[&method=M], POST /down-after?count=N[&method=M],
+// POST /shift-after?count=N[&method=M] (after N more requests the oldest Task is saved again,
+// moving it to the end of the list a pager is walking), GET /stats.
 // `method` limits a fault to requests of that HTTP method (PUT to break only pushes).
 const control = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://control');
@@ -283,6 +302,10 @@ const control = http.createServer((req, res) => {
       return;
     case 'POST /down-after':
       faults.downAfter = { count, method };
+      done();
+      return;
+    case 'POST /shift-after':
+      faults.shiftAfter = { count, method };
       done();
       return;
     case 'GET /stats':

@@ -287,6 +287,15 @@ impl Peer {
         ));
     }
 
+    /// After `count` more requests (of `method`, or any), saves the oldest Task again, as
+    /// another desk would: it moves to the end of the list a pull is paging through.
+    pub fn shift_after(&self, count: u32, method: Option<&str>) {
+        self.control(&format!(
+            "/shift-after?count={count}{}",
+            method_filter(method)
+        ));
+    }
+
     /// Requests served so far, by HTTP method.
     pub fn requests(&self, method: &str) -> u64 {
         self.control("/stats")["byMethod"][method]
@@ -431,21 +440,48 @@ impl Desk {
         Desk { dir, db, config }
     }
 
+    /// Sets `source.poll_interval` (how often `sync --watch` runs a cycle).
+    pub fn set_poll_interval(&self, interval: &str) {
+        let text = std::fs::read_to_string(&self.config).expect("read the config");
+        assert_eq!(text.matches("poll_interval = \"5m\"").count(), 1);
+        let text = text.replace(
+            "poll_interval = \"5m\"",
+            &format!("poll_interval = \"{interval}\""),
+        );
+        std::fs::write(&self.config, text).expect("write the config");
+    }
+
     /// The binary on this desk's config and mirror, with the token in the environment.
     pub fn cmd(&self) -> assert_cmd::Command {
         let mut c = assert_cmd::Command::cargo_bin("taskgate").expect("binary built");
-        c.env("HOME", self.dir.path())
-            .env("XDG_DATA_HOME", self.dir.path().join("data"))
-            .env("XDG_CONFIG_HOME", self.dir.path().join("xdg-config"))
-            .env(TOKEN_ENV, TOKEN)
+        c.envs(self.env())
             .env_remove("TASKGATE_CONFIG")
             .env_remove("TASKGATE_USER")
             .env_remove("TASKGATE_LOG")
-            .args(["--user", "aclarke", "--config"])
-            .arg(&self.config)
-            .arg("--db")
-            .arg(&self.db);
+            .args(self.args());
         c
+    }
+
+    /// The environment every run on this desk gets: its own home and the token.
+    pub fn env(&self) -> Vec<(&'static str, std::ffi::OsString)> {
+        vec![
+            ("HOME", self.dir.path().into()),
+            ("XDG_DATA_HOME", self.dir.path().join("data").into()),
+            ("XDG_CONFIG_HOME", self.dir.path().join("xdg-config").into()),
+            (TOKEN_ENV, TOKEN.into()),
+        ]
+    }
+
+    /// The arguments before the command: who acts, which config, which mirror.
+    pub fn args(&self) -> Vec<std::ffi::OsString> {
+        vec![
+            "--user".into(),
+            "aclarke".into(),
+            "--config".into(),
+            self.config.clone().into(),
+            "--db".into(),
+            self.db.clone().into(),
+        ]
     }
 
     /// Runs a command that must succeed; returns its stdout.
