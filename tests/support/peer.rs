@@ -51,15 +51,23 @@ fn peer_dir() -> PathBuf {
 /// binaries: the first to take the lock installs, the others wait and find it done.
 fn ensure_installed() {
     let dir = peer_dir();
-    // npm writes this file last, so its presence means a complete install.
+    // npm writes this file last, so its presence means a complete install; a lock file newer
+    // than it means the pinned versions changed since.
     let marker = dir.join("node_modules/.package-lock.json");
-    if marker.exists() {
+    let installed = || {
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        match (modified(&marker), modified(&dir.join("package-lock.json"))) {
+            (Some(installed), Some(pinned)) => installed >= pinned,
+            _ => false,
+        }
+    };
+    if installed() {
         return;
     }
     let lock_path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fhir-peer-install.lock");
     let lock = File::create(&lock_path).expect("create the install lock file");
     lock.lock().expect("take the install lock");
-    if !marker.exists() {
+    if !installed() {
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(&dir)
