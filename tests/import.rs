@@ -483,6 +483,27 @@ fn a_bundle_type_that_is_not_an_inbox_export_is_refused() {
 }
 
 #[test]
+fn a_broken_json_document_is_refused_at_its_line_not_blamed_line_by_line() {
+    let s = Sandbox::new();
+    let file = fixture("broken_bundle.json");
+    let out = s.import(&[&file]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:9: not valid JSON: expected `,` or `}}`",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.lines().count(),
+        2,
+        "one error and the closing line: {stderr}"
+    );
+}
+
+#[test]
 fn the_format_is_found_from_content_when_the_name_does_not_say() {
     let s = Sandbox::new();
     let lines = s.copy_as("tasks.ndjson", "export.json");
