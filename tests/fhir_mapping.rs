@@ -3,18 +3,18 @@
 //! that keeps every field taskgate does not own, outbox payloads written by the real store, the
 //! R4 validators on what we send, and arbitrary input that must never panic.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
+use support::peer::Peer;
 use taskgate::domain::{IncomingTask, Status};
 use taskgate::fhir::{
     LetterOut, MapContext, MappingError, NoteOut, PushChange, incoming_from_resource,
     resource_for_push,
 };
+
+mod support;
 
 #[path = "fhir_mapping/incoming.rs"]
 mod incoming;
@@ -97,50 +97,15 @@ pub fn with_letter(mut c: PushChange, body: &str) -> PushChange {
 }
 
 /// Runs both R4 validators of the FHIR test peer (the npm `fhir` package and Medplum's
-/// `validateResource`) over `resources` in one collection Bundle, and fails listing every
-/// problem they report.
+/// `validateResource`) over `resources` in one collection Bundle (one node start instead of
+/// one per resource), and fails listing every problem they report.
 pub fn assert_valid_r4(resources: &[Value]) {
-    let peer = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fhir-peer");
-    install_peer_packages(&peer);
     let bundle = json!({
         "resourceType": "Bundle",
         "type": "collection",
         "entry": resources.iter().map(|r| json!({ "resource": r })).collect::<Vec<_>>(),
     });
-    let mut child = Command::new("node")
-        .arg("validate.mjs")
-        .current_dir(&peer)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node runs (the FHIR validators need Node 20)");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(bundle.to_string().as_bytes())
-        .expect("validator reads the bundle");
-    let out = child.wait_with_output().expect("validator finishes");
-    assert!(
-        out.status.success(),
-        "R4 validators refused what taskgate would send:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-}
-
-/// The peer's packages come from the npm registry, pinned by its lockfile.
-fn install_peer_packages(peer: &Path) {
-    static INSTALL: Mutex<()> = Mutex::new(());
-    let _guard = INSTALL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if peer.join("node_modules/fhir").exists() && peer.join("node_modules/@medplum/core").exists() {
-        return;
+    if let Err(problems) = Peer::validate(&bundle) {
+        panic!("R4 validators refused what taskgate would send:\n{problems}");
     }
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(peer)
-        .status()
-        .expect("npm runs");
-    assert!(status.success(), "npm ci in tests/fhir-peer failed");
 }

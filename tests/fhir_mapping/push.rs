@@ -311,3 +311,14 @@ fn a_raw_that_is_not_a_task_is_refused_naming_the_field() {
     let err = resource_for_push(&bad_notes, &with_note(c, "x"), &ctx).expect_err("bad note");
     assert_eq!(err.to_string(), "note: expected a JSON array");
 }
+
+#[test]
+#[should_panic(expected = "R4 validators refused")]
+fn the_validator_check_refuses_what_r4_does_not_allow() {
+    // Guards the guard: the checks above mean something only if this one fails.
+    let out = edited(&fixture("task-minimal.json"), |t| {
+        t.insert("status".into(), "done".into());
+        t.insert("lastModified".into(), "yesterday".into());
+    });
+    assert_valid_r4(&[out]);
+}
