@@ -219,3 +219,77 @@ fn resolving_a_task_without_a_conflict_is_refused_and_changes_nothing() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_conflict_shows_and_keeps_the_servers_latest_version_as_it_moves_on() {
+    let peer = Peer::start();
+    let (_front, back, id, contested) = reject_versus_assign(&peer);
+    // The server moves on again while the back office has not chosen yet.
+    peer.change_task(&contested, |t| t["status"] = "completed".into());
+
+    back.sync_ok();
+    let conflict = back
+        .store()
+        .conflict(id)
+        .expect("read")
+        .expect("still a conflict");
+    assert_eq!(conflict.theirs_version.as_deref(), Some("3"));
+    assert_eq!(conflict.theirs["status"], "completed");
+
+    back.run_ok(&["sync", "resolve", &id.to_string(), "--keep", "theirs"]);
+    let task = &back.tasks_by_source_id()[&contested];
+    assert_eq!(
+        task["status"], "completed",
+        "the server's latest, not the one first seen"
+    );
+    assert_eq!(task["source_version"], "3");
+}
+
+#[test]
+fn an_undone_change_does_not_hide_what_the_server_did_meanwhile() {
+    let peer = Peer::start();
+    let ids = peer.seed(4);
+    let desk = Desk::new(&peer);
+    desk.sync_ok();
+    let id = desk.tasks_by_source_id()[&ids[1]]["id"]
+        .as_i64()
+        .expect("an id");
+
+    // A rejection waits in the outbox (the server fails it) while another desk assigns the task.
+    desk.run_ok(&["reject", &id.to_string()]);
+    peer.change_task(&ids[1], |t| {
+        t["status"] = "accepted".into();
+        t["owner"] = serde_json::json!({"reference": "Practitioner/dokafor"});
+    });
+    peer.fail_next(1, Some("PUT"));
+    assert_eq!(desk.sync().code, Some(3));
+    assert_eq!(
+        desk.tasks_by_source_id()[&ids[1]]["status"],
+        "rejected",
+        "ours is kept"
+    );
+    // A minute later on the server another task changes, and a pull passes it: the watermark is
+    // now well past the assignment, and the next pull will not bring it again.
+    peer.advance_clock(60);
+    peer.change_task(&ids[3], |t| t["priority"] = "urgent".into());
+    peer.fail_next(1, Some("PUT"));
+    assert_eq!(desk.sync().code, Some(3));
+    assert_eq!(desk.tasks_by_source_id()[&ids[3]]["priority"], "urgent");
+
+    // The rejection is undone before it ever left: the task must now show the server's
+    // assignment, although the pull that brought it has long passed.
+    let mut store = desk.store();
+    let now = chrono::Utc::now();
+    store
+        .undo_last(&taskgate::store::Actor { id: "aclarke", now })
+        .expect("undo");
+    drop(store);
+    let summary = desk.sync_ok();
+    assert_eq!((summary.pushed, summary.conflicts), (0, 0), "{summary:?}");
+    let task = &desk.tasks_by_source_id()[&ids[1]];
+    assert_eq!(
+        (task["status"].as_str(), task["owner"].as_str()),
+        (Some("assigned"), Some("dokafor"))
+    );
+    assert_eq!(task["source_version"], "2");
+}

@@ -10,7 +10,8 @@
 // What we add on top of Medplum's router, and why:
 // - versionId counts 1, 2, 3... per resource (Medplum's memory repository uses UUIDs), and
 //   responses carry ETag W/"n", as production FHIR servers give and as taskgate expects;
-// - meta.lastUpdated and meta.versionId are always the server's, never the client's;
+// - meta.lastUpdated and meta.versionId are always the server's, never the client's, and the
+//   server's clock can be moved forward;
 // - PUT without If-Match is refused with 400, as some servers do, so a client that forgets it
 //   is caught here rather than in production;
 // - a bearer token is required when --token is given;
@@ -49,8 +50,8 @@ class CountingRepository extends MemoryRepository {
     const key = `${copy.resourceType}/${copy.id}`;
     const version = (this.#versions.get(key) ?? 0) + 1;
     this.#versions.set(key, version);
-    copy.meta = { ...copy.meta, versionId: String(version) };
-    delete copy.meta.lastUpdated;
+    const lastUpdated = new Date(Date.now() + clockOffsetMs).toISOString();
+    copy.meta = { ...copy.meta, versionId: String(version), lastUpdated };
     return super.createResource(copy);
   }
 
@@ -91,6 +92,10 @@ function compareText(a, b) {
   }
   return a > b ? 1 : 0;
 }
+
+// How far the server's clock runs ahead of the machine's (POST /advance-clock), so a test can
+// put time between two writes without waiting for it.
+let clockOffsetMs = 0;
 
 const token = argValue('--token');
 const repo = new CountingRepository();
@@ -272,7 +277,8 @@ function goUp() {
 // CONTROL: POST /down, POST /up, POST /fail?count=N[&status=S][&method=M],
 // POST /garble?count=N[&method=M], POST /down-after?count=N[&method=M],
 // POST /shift-after?count=N[&method=M] (after N more requests the oldest Task is saved again,
-// moving it to the end of the list a pager is walking), GET /stats.
+// moving it to the end of the list a pager is walking), POST /advance-clock?seconds=N (later
+// writes are stamped N seconds further ahead), GET /stats.
 // `method` limits a fault to requests of that HTTP method (PUT to break only pushes).
 const control = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://control');
@@ -306,6 +312,10 @@ const control = http.createServer((req, res) => {
       return;
     case 'POST /shift-after':
       faults.shiftAfter = { count, method };
+      done();
+      return;
+    case 'POST /advance-clock':
+      clockOffsetMs += 1000 * Number.parseInt(url.searchParams.get('seconds') ?? '0', 10);
       done();
       return;
     case 'GET /stats':

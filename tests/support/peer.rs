@@ -304,6 +304,11 @@ impl Peer {
         ));
     }
 
+    /// Moves the server's clock `seconds` ahead: later writes are stamped that much later.
+    pub fn advance_clock(&self, seconds: u32) {
+        self.control(&format!("/advance-clock?seconds={seconds}"));
+    }
+
     /// Requests served so far, by HTTP method.
     pub fn requests(&self, method: &str) -> u64 {
         self.control("/stats")["byMethod"][method]
