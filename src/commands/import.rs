@@ -10,8 +10,8 @@ use color_eyre::eyre::{Result, eyre};
 
 use super::Context;
 use crate::cli::{ImportArgs, ImportFormat};
-use crate::source::import::{self, Format, ImportContext, ParsedFile};
-use crate::store::{FileImport, QuarantinedRow, Store};
+use crate::source::import::{self, Format, ImportContext, ParsedFile, RejectedRow};
+use crate::store::{QuarantinedRow, Store};
 
 /// The run imported what it could but quarantined rows: main exits with 2 on this error.
 #[derive(Debug)]
@@ -104,27 +104,31 @@ fn import_one(
         ImportFormat::Ndjson => Format::Ndjson,
         ImportFormat::Bundle => Format::Bundle,
     };
-    let parsed = import::parse(&bytes, format, import_ctx)
+    let ParsedFile {
+        tasks,
+        rejected,
+        notes,
+    } = import::parse(&bytes, format, import_ctx)
         .map_err(|e| format!("{shown}:{e} (read as {format}; nothing imported)"))?;
-    for note in &parsed.notes {
+    drop(bytes);
+    for note in &notes {
         eprintln!("{shown}{note}");
     }
-    for row in &parsed.rejected {
+    for row in &rejected {
         eprintln!("{shown}:{row}");
     }
     let now = ctx.clock.now();
     let origin = origin_of(path);
+    let quarantined = quarantine_rows(rejected, &origin, now);
     let outcome = store
-        .import_file(
-            parsed.tasks.iter().cloned(),
-            &quarantine_rows(&parsed, &origin, now),
-            &origin,
-            actor,
-            now,
-        )
+        .import_file(tasks, &quarantined, &origin, actor, now)
         .map_err(|e| format!("{shown}: cannot write to the mirror, nothing imported: {e}"))?;
-    print_summary(path, &outcome, &parsed);
-    Ok(u64::try_from(parsed.rejected.len()).unwrap_or(u64::MAX))
+    let rejected = u64::try_from(quarantined.len()).unwrap_or(u64::MAX);
+    println!(
+        "{shown}: {} inserted, {} updated, {} unchanged, {rejected} quarantined",
+        outcome.tasks.inserted, outcome.tasks.updated, outcome.tasks.unchanged,
+    );
+    Ok(rejected)
 }
 
 /// The file's origin in the mirror: its absolute path, so the same file imported from another
@@ -137,31 +141,19 @@ fn origin_of(path: &Path) -> String {
 }
 
 fn quarantine_rows(
-    parsed: &ParsedFile,
+    rejected: Vec<RejectedRow>,
     origin: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Vec<QuarantinedRow> {
-    parsed
-        .rejected
-        .iter()
+    rejected
+        .into_iter()
         .map(|r| QuarantinedRow {
             origin: origin.to_owned(),
             line: Some(r.line),
-            field: Some(r.field.clone()),
-            reason: r.reason.clone(),
-            raw: r.raw.clone(),
+            field: Some(r.field),
+            reason: r.reason,
+            raw: r.raw,
             at: now,
         })
         .collect()
-}
-
-fn print_summary(path: &Path, outcome: &FileImport, parsed: &ParsedFile) {
-    println!(
-        "{}: {} inserted, {} updated, {} unchanged, {} quarantined",
-        path.display(),
-        outcome.tasks.inserted,
-        outcome.tasks.updated,
-        outcome.tasks.unchanged,
-        parsed.rejected.len()
-    );
 }

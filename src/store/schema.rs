@@ -276,7 +276,8 @@ END;
 
 /// Sync conflicts: the server's version of a task, kept beside our changes it refused, until a
 /// person keeps theirs or re-applies ours. Rows are never deleted: a resolved conflict stays as
-/// the record of what was chosen (the audit log says who and when as well).
+/// the record of what was chosen (the audit log says who and when as well). And the server's
+/// newer versions of tasks a pull had to hold back, until the hold ends.
 const MIGRATION_3: &str = r"
 CREATE TABLE sync_conflicts (
     id             INTEGER PRIMARY KEY,
@@ -293,6 +294,15 @@ CREATE TABLE sync_conflicts (
     CHECK ((resolved_at IS NULL) = (resolution IS NULL))
 );
 CREATE INDEX sync_conflicts_by_task ON sync_conflicts (task_id, id);
+
+-- A newer server version of a task that a pull could not apply because the task was held (a
+-- local change waiting, or a conflict). The watermark moves past it, so it is kept here and
+-- applied once the hold ends (the change confirmed, undone, or the conflict resolved).
+CREATE TABLE sync_deferred (
+    task_id        INTEGER PRIMARY KEY REFERENCES tasks (id),
+    source_version TEXT,
+    incoming       TEXT NOT NULL CHECK (json_valid(incoming))
+);
 ";
 
 fn known_version() -> i64 {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::actions::describe;
 use super::audit::{AuditWriter, NewEvent};
 use super::misc::QuarantinedRow;
-use super::tasks::{load_task, upsert_incoming};
+use super::tasks::{is_older, load_task, upsert_incoming};
 use super::{Actor, InsertSummary, OutboxEntry, Result, Store, StoreError, from_unix};
 use crate::domain::{IncomingTask, Status, Task, TaskId};
 
@@ -132,6 +132,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<InsertSummary> {
         let tx = self.write_tx()?;
+        keep_held_back(&tx, &page.tasks)?;
         let summary = upsert_incoming(&tx, page.tasks, "fhir", actor, now)?;
         keep_quarantined_once(&tx, &page.quarantined)?;
         if let Some(mark) = &page.watermark {
@@ -141,6 +142,34 @@ impl Store {
             )?
             .execute([watermark_key, mark])?;
         }
+        tx.commit()?;
+        Ok(summary)
+    }
+
+    /// Applies the server versions that pulls held back from tasks no longer held (their change
+    /// was confirmed or undone, or their conflict resolved); versions still held wait on.
+    pub fn apply_held_back(&mut self, actor: &str, now: DateTime<Utc>) -> Result<InsertSummary> {
+        let tx = self.write_tx()?;
+        let free: Vec<(TaskId, String)> = tx
+            .prepare_cached(&format!(
+                "SELECT d.task_id, d.incoming FROM sync_deferred d JOIN tasks t \
+                 ON t.id = d.task_id WHERE NOT ({HELD})"
+            ))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        if free.is_empty() {
+            return Ok(InsertSummary::default());
+        }
+        let mut tasks = Vec::with_capacity(free.len());
+        for (task_id, json) in &free {
+            tasks.push(serde_json::from_str::<IncomingTask>(json).map_err(|e| {
+                StoreError::Corrupt(format!("held-back version of task {task_id}: {e}"))
+            })?);
+            tx.prepare_cached("DELETE FROM sync_deferred WHERE task_id = ?")?
+                .execute([task_id])?;
+        }
+        // Older than what the mirror now has (our confirmed change), they count as unchanged.
+        let summary = upsert_incoming(&tx, tasks, "fhir", actor, now)?;
         tx.commit()?;
         Ok(summary)
     }
@@ -468,6 +497,58 @@ impl Store {
         tx.commit()?;
         Ok(task)
     }
+}
+
+/// Whether a task (as `t`) is held back from pulls: in conflict, or with changes waiting.
+const HELD: &str = "t.sync_state = 'conflict' OR EXISTS (SELECT 1 FROM outbox o \
+    WHERE o.task_id = t.id AND o.state IN ('pending', 'sent'))";
+
+/// Keeps the newer server versions of held tasks on a page, which the upsert leaves alone: a
+/// conflict shows (and keep-theirs applies) the server's latest, and any other hold gets it once
+/// it ends, although the watermark moves past it.
+fn keep_held_back(tx: &Transaction<'_>, tasks: &[IncomingTask]) -> Result<()> {
+    let mut lookup = tx.prepare_cached(&format!(
+        "SELECT t.id, t.source_version, t.sync_state = 'conflict' FROM tasks t \
+         WHERE t.source_id = ? AND ({HELD})"
+    ))?;
+    for task in tasks {
+        let Some((task_id, stored, in_conflict)) = lookup
+            .query_row([&task.source_id], |r| {
+                Ok((
+                    r.get::<_, TaskId>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, bool>(2)?,
+                ))
+            })
+            .optional()?
+        else {
+            continue;
+        };
+        let incoming = task.source_version.as_deref();
+        if incoming.is_none()
+            || incoming == stored.as_deref()
+            || is_older(incoming, stored.as_deref())
+        {
+            continue;
+        }
+        let json = serde_json::to_string(task)
+            .map_err(|e| StoreError::Corrupt(format!("task {task_id}: {e}")))?;
+        tx.prepare_cached(
+            "INSERT INTO sync_deferred (task_id, source_version, incoming) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (task_id) DO UPDATE SET source_version = excluded.source_version, \
+             incoming = excluded.incoming",
+        )?
+        .execute(params![task_id, incoming, json])?;
+        if in_conflict {
+            tx.prepare_cached(
+                "UPDATE sync_conflicts SET theirs = coalesce(?2, theirs), theirs_version = ?3, \
+                 theirs_task = ?4 \
+                 WHERE task_id = ?1 AND resolved_at IS NULL AND theirs_version IS NOT ?3",
+            )?
+            .execute(params![task_id, task.raw, incoming, json])?;
+        }
+    }
+    Ok(())
 }
 
 /// Quarantines the rows a pull could not read, once: the watermark's overlap brings the same

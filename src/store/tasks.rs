@@ -76,7 +76,7 @@ pub(super) fn load_task(conn: &Connection, id: TaskId) -> Result<Option<Task>> {
 
 /// A re-delivered older version (numeric versions, as FHIR servers give) must not roll the
 /// mirror back; opaque versions that merely differ are taken as newer.
-fn is_older(incoming: Option<&str>, stored: Option<&str>) -> bool {
+pub(super) fn is_older(incoming: Option<&str>, stored: Option<&str>) -> bool {
     match (
         incoming.map(str::parse::<u64>),
         stored.map(str::parse::<u64>),
@@ -235,8 +235,8 @@ pub(super) fn upsert_incoming<I: IntoIterator<Item = IncomingTask>>(
             "from {origin}: {} inserted, {} updated, {} unchanged",
             summary.inserted, summary.updated, summary.unchanged
         );
-        AuditWriter::begin(&tx)?.append(
-            &tx,
+        AuditWriter::begin(tx)?.append(
+            tx,
             &NewEvent {
                 actor,
                 at: now,

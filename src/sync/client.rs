@@ -7,8 +7,17 @@
 use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 use ureq::Agent;
+
+/// What a value is encoded with in a URL (a path segment or a query value): everything but
+/// RFC 3986's unreserved characters, which FHIR ids and instants are made of.
+pub const URL_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// The largest response we read: a page of a hundred Tasks is well under a megabyte; anything
 /// near this is not a FHIR answer.

@@ -223,6 +223,8 @@ pub fn run_cycle(
     let mut report = CycleReport::default();
     let by = Actor { id: actor, now };
     let mut was_offline = store.sync_value(OFFLINE_SINCE_KEY)?;
+    // Server versions held back while a task had a change waiting (since undone, say).
+    report.updated += store.apply_held_back(actor, now)?.updated;
 
     let pulled = pull::pull(&mut client, store, config, actor, now, &mut report);
     match pulled {
@@ -235,6 +237,7 @@ pub fn run_cycle(
             }
             let pushed = push::push(&mut client, store, config, &by, &mut report);
             settle(pushed, &mut report)?;
+            report.updated += store.apply_held_back(actor, now)?.updated;
         }
         Err(stop) => settle(Err(stop), &mut report)?,
     }

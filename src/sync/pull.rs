@@ -12,10 +12,10 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 
-use super::client::{FhirClient, RemoteError};
+use super::client::{FhirClient, RemoteError, URL_VALUE};
 use super::{CycleReport, Stop, SyncConfig};
 use crate::fhir::{MapContext, incoming_from_resource};
 use crate::store::{PulledPage, QuarantinedRow, Store};
@@ -128,7 +128,7 @@ pub fn search_url(
     // Each reference is encoded whole; the commas between them are FHIR's "or".
     let owner = owners(config)
         .iter()
-        .map(|o| utf8_percent_encode(o, NON_ALPHANUMERIC).to_string())
+        .map(|o| utf8_percent_encode(o, URL_VALUE).to_string())
         .collect::<Vec<_>>()
         .join(",");
     let mut url = format!("{base}/Task?owner={owner}");
@@ -137,7 +137,7 @@ pub fn search_url(
         let _ = write!(
             url,
             "&_lastUpdated=gt{}",
-            utf8_percent_encode(&from, NON_ALPHANUMERIC)
+            utf8_percent_encode(&from, URL_VALUE)
         );
     }
     url.push_str("&_sort=_lastUpdated");
@@ -253,7 +253,7 @@ mod tests {
         assert_eq!(
             url,
             "http://fhir.test/R4/Task?owner=Organization%2FZZZ01,Practitioner%2Faclarke,\
-             CareTeam%2Fadmin%20team&_lastUpdated=gt2026%2D03%2D02T09%3A59%3A55%2E250Z\
+             CareTeam%2Fadmin%20team&_lastUpdated=gt2026-03-02T09%3A59%3A55.250Z\
              &_sort=_lastUpdated&_count=100"
         );
     }

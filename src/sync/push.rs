@@ -13,11 +13,11 @@
 //!   backs off, and carries the server's reason.
 
 use chrono::{DateTime, Utc};
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 
 use super::backoff::wait_after;
-use super::client::{FhirClient, RemoteError, Trouble};
+use super::client::{FhirClient, RemoteError, Trouble, URL_VALUE};
 use super::{CycleReport, Stop, SyncConfig};
 use crate::domain::TaskId;
 use crate::fhir::{MapContext, PushChange, incoming_from_resource, resource_for_push};
@@ -47,7 +47,7 @@ pub(super) fn push(
                 url: format!(
                     "{}/Task/{}",
                     client.base(),
-                    utf8_percent_encode(&task.source_id, NON_ALPHANUMERIC)
+                    utf8_percent_encode(&task.source_id, URL_VALUE)
                 ),
                 entry,
             };
@@ -106,24 +106,32 @@ impl PushStep<'_> {
         match reply.status {
             200..=299 => {
                 let fresh = match reply.body {
-                    Ok(resource) if is_task(&resource) => Some(resource),
-                    // The change was taken even if the answer is unreadable: read it back.
-                    _ => client.get_json(&self.url, &what).ok().filter(is_task),
+                    Ok(resource) if is_task(&resource) => resource,
+                    // An answer we cannot read proves nothing: the change counts as taken only
+                    // if the server now holds exactly what we sent.
+                    unreadable => match client.get_json(&self.url, &what) {
+                        Ok(now_held) if same_apart_from_meta(&now_held, &body) => now_held,
+                        Ok(_) | Err(_) => {
+                            let detail = unreadable
+                                .err()
+                                .unwrap_or_else(|| "the answer is not the updated Task".to_owned());
+                            let e = RemoteError::Malformed { what, detail };
+                            return self.not_sent(store, by.now, e, report);
+                        }
+                    },
                 };
-                let new_version = fresh.as_ref().and_then(version_of).or(reply.etag_version);
-                let raw = fresh.as_ref().map(Value::to_string);
+                let new_version = version_of(&fresh).or(reply.etag_version);
+                let raw = fresh.to_string();
                 store.confirm_push(
                     self.entry.id,
                     self.task_id,
-                    raw.as_deref(),
+                    Some(&raw),
                     new_version.as_deref(),
                 )?;
-                if raw.is_some() {
-                    copy.raw = raw;
-                }
+                copy.raw = Some(raw);
                 report.pushed += 1;
                 // Without the new version a later change would be refused as stale: it waits
-                // for the next cycle's read of the task.
+                // for the next cycle.
                 Ok(if new_version.is_some() {
                     Next::Continue
                 } else {

@@ -10,7 +10,8 @@
 // What we add on top of Medplum's router, and why:
 // - versionId counts 1, 2, 3... per resource (Medplum's memory repository uses UUIDs), and
 //   responses carry ETag W/"n", as production FHIR servers give and as taskgate expects;
-// - meta.lastUpdated and meta.versionId are always the server's, never the client's;
+// - meta.lastUpdated and meta.versionId are always the server's, never the client's, and the
+//   server's clock can be moved forward;
 // - PUT without If-Match is refused with 400, as some servers do, so a client that forgets it
 //   is caught here rather than in production;
 // - a bearer token is required when --token is given;
@@ -49,8 +50,8 @@ class CountingRepository extends MemoryRepository {
     const key = `${copy.resourceType}/${copy.id}`;
     const version = (this.#versions.get(key) ?? 0) + 1;
     this.#versions.set(key, version);
-    copy.meta = { ...copy.meta, versionId: String(version) };
-    delete copy.meta.lastUpdated;
+    const lastUpdated = new Date(Date.now() + clockOffsetMs).toISOString();
+    copy.meta = { ...copy.meta, versionId: String(version), lastUpdated };
     return super.createResource(copy);
   }
 
@@ -92,6 +93,10 @@ function compareText(a, b) {
   return a > b ? 1 : 0;
 }
 
+// How far the server's clock runs ahead of the machine's (POST /advance-clock), so a test can
+// put time between two writes without waiting for it.
+let clockOffsetMs = 0;
+
 const token = argValue('--token');
 const repo = new CountingRepository();
 const router = new FhirRouter();
@@ -100,7 +105,8 @@ const router = new FhirRouter();
 const faults = {
   fail: { count: 0, status: 500, method: undefined },
   garble: { count: 0, method: undefined },
-  downAfter: { count: 0, method: undefined, armed: false },
+  downAfter: { count: 0, method: undefined },
+  shiftAfter: { count: 0, method: undefined },
 };
 const counters = { requests: 0, byMethod: {} };
 
@@ -141,6 +147,14 @@ async function handleFhir(req, res) {
     if (faults.downAfter.count === 0) {
       // Serve this one, then vanish: the next request finds nobody listening.
       res.on('finish', () => goDown());
+    }
+  }
+  if (matches(faults.shiftAfter, req.method)) {
+    faults.shiftAfter.count -= 1;
+    if (faults.shiftAfter.count === 0) {
+      // As if another desk saved the oldest Task right after this answer: it moves to the end
+      // of a _lastUpdated-sorted list, and everything after it shifts up one place.
+      res.on('finish', () => touchOldestTask());
     }
   }
   if (matches(faults.fail, req.method)) {
@@ -207,6 +221,14 @@ async function handleFhir(req, res) {
   send(res, getStatus(status), resource ?? status, headers);
 }
 
+async function touchOldestTask() {
+  const bundle = await repo.search({ resourceType: 'Task', sortRules: [{ code: '_lastUpdated' }], count: 1 });
+  const oldest = bundle.entry?.[0]?.resource;
+  if (oldest) {
+    await repo.updateResource(oldest);
+  }
+}
+
 function outcome(code, diagnostics) {
   return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] };
 }
@@ -253,7 +275,10 @@ function goUp() {
 }
 
 // CONTROL: POST /down, POST /up, POST /fail?count=N[&status=S][&method=M],
-// POST /garble?count=N[&method=M], POST /down-after?count=N[&method=M], GET /stats.
+// POST /garble?count=N[&method=M], POST /down-after?count=N[&method=M],
+// POST /shift-after?count=N[&method=M] (after N more requests the oldest Task is saved again,
+// moving it to the end of the list a pager is walking), POST /advance-clock?seconds=N (later
+// writes are stamped N seconds further ahead), GET /stats.
 // `method` limits a fault to requests of that HTTP method (PUT to break only pushes).
 const control = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://control');
@@ -283,6 +308,14 @@ const control = http.createServer((req, res) => {
       return;
     case 'POST /down-after':
       faults.downAfter = { count, method };
+      done();
+      return;
+    case 'POST /shift-after':
+      faults.shiftAfter = { count, method };
+      done();
+      return;
+    case 'POST /advance-clock':
+      clockOffsetMs += 1000 * Number.parseInt(url.searchParams.get('seconds') ?? '0', 10);
       done();
       return;
     case 'GET /stats':

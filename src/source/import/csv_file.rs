@@ -74,11 +74,16 @@ pub fn task_from_record(
     }
     let mut fields = Vec::with_capacity(record.len());
     for (i, raw) in record.iter().enumerate() {
+        // A column taskgate ignores cannot spoil a row, whatever its encoding.
+        let Some(column) = columns.at(i) else {
+            fields.push("");
+            continue;
+        };
         match std::str::from_utf8(raw) {
             Ok(text) => fields.push(text),
             Err(e) => {
                 return Err(FieldProblem::new(
-                    column_name_at(columns, i),
+                    column.name(),
                     format!(
                         "not valid UTF-8 text (bad byte at position {}): save the file as \
                          UTF-8 CSV",
@@ -89,13 +94,6 @@ pub fn task_from_record(
         }
     }
     task_from_fields(columns, &fields, ctx)
-}
-
-/// The name of column `i` for a message: its taskgate name, or its position when unknown.
-fn column_name_at(columns: &Columns, i: usize) -> String {
-    columns
-        .at(i)
-        .map_or_else(|| format!("column {}", i + 1), |c| c.name().to_owned())
 }
 
 /// One row of text fields into a task.

@@ -1,7 +1,7 @@
 //! Which format a file is in, when `--format` does not say: the extension when it is one of
-//! ours, else a look at the content. A JSON document that parses whole is a Bundle (or a lone
-//! Task); JSON that does not parse whole is taken as NDJSON, one resource a line; anything
-//! else is CSV.
+//! ours, else a look at the content. JSON that parses whole is a Bundle (or a lone Task); JSON
+//! whose first line parses on its own is NDJSON, one resource a line; other JSON is a broken
+//! document, read as a Bundle so the error names its line; anything else is CSV.
 
 use std::path::Path;
 
@@ -18,14 +18,24 @@ pub fn detect_format(path: &Path, bytes: &[u8]) -> Format {
         _ => {}
     }
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first_line = text
+        .split(|b| *b == b'\n')
+        .find(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .unwrap_or_default();
     match text.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') if serde_json::from_slice::<serde::de::IgnoredAny>(text).is_ok() => {
-            Format::Bundle
-        }
-        Some(b'{') => Format::Ndjson,
+        Some(b'{') if parses(text) => Format::Bundle,
+        // One resource a line: the first line stands on its own.
+        Some(b'{') if parses(first_line) => Format::Ndjson,
+        // A pretty-printed document with a fault: the Bundle reader names its line, where
+        // reading it as NDJSON would blame every line.
+        Some(b'{') => Format::Bundle,
         _ if ext.as_deref() == Some("json") => Format::Bundle,
         _ => Format::Csv,
     }
+}
+
+fn parses(json: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(json).is_ok()
 }
 
 #[cfg(test)]
