@@ -434,3 +434,44 @@ fn watch_runs_a_cycle_at_once_and_again_every_poll_interval() {
     child.kill().expect("stop the watch");
     child.wait().expect("reaped");
 }
+
+#[test]
+fn an_update_the_server_refuses_is_a_set_up_error_kept_and_retried_after_its_wait() {
+    let peer = Peer::start();
+    let ids = peer.seed(3);
+    let desk = Desk::new(&peer);
+    desk.sync_ok();
+    let local = desk.tasks_by_source_id()[&ids[0]]["id"].to_string();
+    desk.run_ok(&["reject", &local]);
+
+    peer.refuse_next(1, 400, Some("PUT"));
+    let out = desk.sync();
+    assert_eq!(out.code, Some(4), "a refusal needs a person: {out:?}");
+    assert!(
+        out.stderr
+            .contains(&format!("refused the update of task {local} (HTTP 400)")),
+        "{}",
+        out.stderr
+    );
+    let id: i64 = local.parse().expect("an id");
+    let entry = &desk.store().outbox_entries(id).expect("outbox")[0];
+    assert_eq!((entry.state.as_str(), entry.attempts), ("pending", 1));
+
+    // Backing off: the next sync a moment later leaves it waiting...
+    let soon = desk.sync_ok();
+    assert_eq!(soon.pushed, 0, "{soon:?}");
+    assert_eq!(peer.read_task(&ids[0])["status"], "requested");
+    // ...and one after the wait sends it.
+    let later = (chrono::Utc::now() + chrono::Duration::minutes(2)).to_rfc3339();
+    let out = desk
+        .cmd()
+        .args(["--now", &later, "sync"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(peer.read_task(&ids[0])["status"], "rejected");
+}

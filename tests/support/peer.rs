@@ -282,6 +282,15 @@ impl Peer {
         self.control(&format!("/fail?count={count}{}", method_filter(method)));
     }
 
+    /// The next `count` requests (of `method`, or any) are answered `status` with an
+    /// OperationOutcome.
+    pub fn refuse_next(&self, count: u32, status: u16, method: Option<&str>) {
+        self.control(&format!(
+            "/fail?count={count}&status={status}{}",
+            method_filter(method)
+        ));
+    }
+
     /// The next `count` requests (of `method`, or any) are answered 200 with broken JSON.
     pub fn garble_next(&self, count: u32, method: Option<&str>) {
         self.control(&format!("/garble?count={count}{}", method_filter(method)));
