@@ -556,6 +556,17 @@ impl Desk {
             .clone()
     }
 
+    /// The server ids of every task in the mirror, sorted (a task held twice would show).
+    pub fn source_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .tasks()
+            .iter()
+            .map(|t| t["source_id"].as_str().expect("a source id").to_owned())
+            .collect();
+        ids.sort();
+        ids
+    }
+
     pub fn tasks_by_source_id(&self) -> std::collections::HashMap<String, Value> {
         self.tasks()
             .into_iter()
