@@ -8,7 +8,8 @@ mod support;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use support::peer::{Desk, PRACTICE_ODS, Peer};
+use support::desk::Desk;
+use support::peer::{PRACTICE_ODS, Peer};
 
 fn sorted(mut ids: Vec<String>) -> Vec<String> {
     ids.sort();
