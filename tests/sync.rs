@@ -5,16 +5,21 @@
 
 mod support;
 
-use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use support::peer::{Desk, PRACTICE_ODS, Peer};
+use support::desk::Desk;
+use support::peer::{PRACTICE_ODS, Peer};
+
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
 
 #[test]
 fn the_first_sync_loads_two_thousand_tasks_and_a_second_finds_nothing_new() {
     let peer = Peer::start();
-    let seeded: HashSet<String> = peer.seed(2000).into_iter().collect();
+    let seeded = sorted(peer.seed(2000));
     let desk = Desk::new(&peer);
 
     let first = desk.sync_ok();
@@ -22,13 +27,12 @@ fn the_first_sync_loads_two_thousand_tasks_and_a_second_finds_nothing_new() {
         (first.pulled, first.new, first.updated, first.pushed),
         (2000, 2000, 0, 0)
     );
+    assert_eq!(
+        desk.source_ids(),
+        seeded,
+        "every server task once, and nothing else"
+    );
     let tasks = desk.tasks();
-    assert_eq!(tasks.len(), 2000);
-    let mirrored: HashSet<String> = tasks
-        .iter()
-        .map(|t| t["source_id"].as_str().expect("a source id").to_owned())
-        .collect();
-    assert_eq!(mirrored, seeded, "every server task once, and nothing else");
     assert!(
         tasks
             .iter()
@@ -163,7 +167,7 @@ fn a_rejection_and_an_assignment_reach_the_server_as_valid_fhir() {
 #[test]
 fn a_peer_stopped_mid_pull_loses_nothing_and_the_next_sync_completes() {
     let peer = Peer::start();
-    let seeded: HashSet<String> = peer.seed(450).into_iter().collect();
+    let seeded = sorted(peer.seed(450));
     let desk = Desk::new(&peer);
 
     peer.down_after(2, Some("GET"));
@@ -191,13 +195,7 @@ fn a_peer_stopped_mid_pull_loses_nothing_and_the_next_sync_completes() {
     peer.up();
     let next = desk.sync_ok();
     assert_eq!(next.new, 250, "{next:?}");
-    let mirrored: Vec<String> = desk
-        .tasks()
-        .iter()
-        .map(|t| t["source_id"].as_str().expect("id").to_owned())
-        .collect();
-    assert_eq!(mirrored.len(), 450, "no task twice");
-    assert_eq!(mirrored.into_iter().collect::<HashSet<_>>(), seeded);
+    assert_eq!(desk.source_ids(), seeded, "each task once");
     assert_eq!(
         desk.store().sync_value("offline_since").expect("read"),
         None
@@ -381,20 +379,14 @@ fn a_task_the_mirror_cannot_read_is_quarantined_with_its_field_and_the_rest_are_
 #[test]
 fn a_task_saved_elsewhere_while_the_pull_pages_does_not_push_another_out_of_sight() {
     let peer = Peer::start();
-    let seeded: HashSet<String> = peer.seed(300).into_iter().collect();
+    let seeded = sorted(peer.seed(300));
     let desk = Desk::new(&peer);
 
     // Between the first and second page the oldest task is saved again and moves to the end:
     // every later task moves up one place, and a plain `_offset` would step over one of them.
     peer.shift_after(1, Some("GET"));
     let first = desk.sync_ok();
-    let mirrored: HashSet<String> = desk
-        .tasks()
-        .iter()
-        .map(|t| t["source_id"].as_str().expect("id").to_owned())
-        .collect();
-    assert_eq!(mirrored.len(), 300, "all in one sync: {first:?}");
-    assert_eq!(mirrored, seeded);
+    assert_eq!(desk.source_ids(), seeded, "all in one sync: {first:?}");
     let moved = desk
         .tasks()
         .into_iter()
@@ -433,4 +425,45 @@ fn watch_runs_a_cycle_at_once_and_again_every_poll_interval() {
     assert!(later.contains("(1 new, 0 updated)"), "{later}");
     child.kill().expect("stop the watch");
     child.wait().expect("reaped");
+}
+
+#[test]
+fn an_update_the_server_refuses_is_a_set_up_error_kept_and_retried_after_its_wait() {
+    let peer = Peer::start();
+    let ids = peer.seed(3);
+    let desk = Desk::new(&peer);
+    desk.sync_ok();
+    let local = desk.tasks_by_source_id()[&ids[0]]["id"].to_string();
+    desk.run_ok(&["reject", &local]);
+
+    peer.refuse_next(1, 400, Some("PUT"));
+    let out = desk.sync();
+    assert_eq!(out.code, Some(4), "a refusal needs a person: {out:?}");
+    assert!(
+        out.stderr
+            .contains(&format!("refused the update of task {local} (HTTP 400)")),
+        "{}",
+        out.stderr
+    );
+    let id: i64 = local.parse().expect("an id");
+    let entry = &desk.store().outbox_entries(id).expect("outbox")[0];
+    assert_eq!((entry.state.as_str(), entry.attempts), ("pending", 1));
+
+    // Backing off: the next sync a moment later leaves it waiting...
+    let soon = desk.sync_ok();
+    assert_eq!(soon.pushed, 0, "{soon:?}");
+    assert_eq!(peer.read_task(&ids[0])["status"], "requested");
+    // ...and one after the wait sends it.
+    let later = (chrono::Utc::now() + chrono::Duration::minutes(2)).to_rfc3339();
+    let out = desk
+        .cmd()
+        .args(["--now", &later, "sync"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(peer.read_task(&ids[0])["status"], "rejected");
 }

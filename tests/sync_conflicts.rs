@@ -6,7 +6,8 @@
 
 mod support;
 
-use support::peer::{Desk, Peer};
+use support::desk::Desk;
+use support::peer::Peer;
 
 /// Two synced desks and the mirror id (the same on both: each loaded the same inbox in the same
 /// order) of the task they are about to fight over, with its server id.

@@ -11,6 +11,7 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use super::Context;
 use crate::cli::{KeepSide, SyncArgs, SyncCommand};
+use crate::report::text::local_stamp;
 use crate::store::{Actor, ResolveError};
 use crate::sync::{CycleReport, SyncConfig, SyncError, Trouble, run_cycle};
 
@@ -81,8 +82,8 @@ fn watch(ctx: &Context) -> Result<()> {
     let config = sync_config(ctx)?;
     let interval = ctx.config.source.poll_interval;
     loop {
-        let started = ctx.clock.now();
-        print!("{} ", started.format("%Y-%m-%d %H:%M:%S"));
+        // Practice time, as the rest of the app shows it.
+        print!("{}: ", local_stamp(ctx.clock.now()));
         if let Err(e) = once(ctx, &config) {
             eprintln!("taskgate: {e:#}");
         }
@@ -117,7 +118,7 @@ pub fn exit_code(report: &CycleReport) -> u8 {
 fn verdict(report: &CycleReport) -> String {
     let since = report
         .offline_since
-        .map(|at| format!(" (not syncing since {})", at.format("%Y-%m-%d %H:%M UTC")))
+        .map(|at| format!(" (not syncing since {})", local_stamp(at)))
         .unwrap_or_default();
     match exit_code(report) {
         EXIT_MISCONFIGURED => format!(

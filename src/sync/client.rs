@@ -198,7 +198,7 @@ impl FhirClient {
             status => RemoteError::Refused {
                 what: what.to_owned(),
                 status,
-                detail,
+                detail: explain_refusal(status, detail),
             },
         }
     }
@@ -324,6 +324,17 @@ impl FhirClient {
     }
 }
 
+/// Adds what the desk can do about a refusal whose cause is known.
+fn explain_refusal(status: u16, detail: String) -> String {
+    if status == 400 && detail.to_ascii_lowercase().contains("if-match") {
+        return format!(
+            "{detail} (taskgate sends If-Match with every update, so something between this \
+             desk and the server, a proxy or gateway, is removing it: ask IT)"
+        );
+    }
+    detail
+}
+
 /// `W/"3"` or `"3"` gives `3`.
 fn version_of_etag(tag: &str) -> Option<String> {
     let tag = tag.trim();
@@ -420,6 +431,14 @@ mod tests {
         assert!(!text.contains("999"), "{text}");
         assert!(text.contains("[number] unknown"), "{text}");
         assert!(text.contains("code 42"), "{text}");
+    }
+
+    #[test]
+    fn a_refusal_for_a_missing_if_match_points_at_whatever_strips_it() {
+        let said = explain_refusal(400, "If-Match header required".to_owned());
+        assert!(said.contains("a proxy or gateway"), "{said}");
+        assert_eq!(explain_refusal(400, "bad code".to_owned()), "bad code");
+        assert_eq!(explain_refusal(404, "if-match".to_owned()), "if-match");
     }
 
     #[test]

@@ -1,3 +1,4 @@
 pub mod calendar;
+pub mod desk;
 pub mod peer;
 pub mod pty;
