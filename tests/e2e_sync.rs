@@ -8,7 +8,8 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use support::peer::{Desk, Peer};
+use support::desk::Desk;
+use support::peer::Peer;
 use support::pty::Screen;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -80,14 +81,24 @@ fn a_conflict_shows_both_versions_on_the_task_and_keeping_theirs_settles_it() {
     let shown = screen.contents();
     assert!(shown.contains("Theirs (server, version 2)"), "{shown}");
     assert!(shown.contains("status rejected"), "{shown}");
-    assert!(shown.contains("assign by aclarke → assigned (cjones)"), "{shown}");
+    assert!(
+        shown.contains("assign by aclarke → assigned (cjones)"),
+        "{shown}"
+    );
 
     screen.send("T");
     screen.wait_for("Kept the other desk's version of 1 task", WAIT);
     let task = &back.tasks_by_source_id()[contested];
     assert_eq!(task["status"], "rejected", "the server's version stands");
-    assert!(back.store().conflict(id.parse().expect("id")).expect("read").is_none());
-    screen.wait_until("the conflict count to go", WAIT, |s| !s.contains("conflict"));
+    assert!(
+        back.store()
+            .conflict(id.parse().expect("id"))
+            .expect("read")
+            .is_none()
+    );
+    screen.wait_until("the conflict count to go", WAIT, |s| {
+        !s.contains("conflict")
+    });
     screen.send("q");
     assert!(screen.wait_exit(WAIT));
     assert_eq!(peer.read_task(contested)["status"], "rejected");

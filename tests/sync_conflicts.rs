@@ -294,3 +294,22 @@ fn an_undone_change_does_not_hide_what_the_server_did_meanwhile() {
     );
     assert_eq!(task["source_version"], "2");
 }
+
+#[test]
+fn a_task_in_conflict_takes_no_new_action_until_someone_chooses() {
+    let peer = Peer::start();
+    let (_front, back, id, contested) = reject_versus_assign(&peer);
+    let out = back
+        .cmd()
+        .args(["reject", &id.to_string()])
+        .output()
+        .expect("taskgate runs");
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("sync conflict"), "{said}");
+    assert!(said.contains(&format!("sync resolve {id}")), "{said}");
+    // Nothing was queued on top of the conflict, and it is still there to resolve.
+    let task = &back.tasks_by_source_id()[&contested];
+    assert_eq!(task["status"], "assigned");
+    assert!(back.store().conflict(id).expect("read").is_some());
+}

@@ -247,6 +247,14 @@ fn check(tx: &Transaction<'_>, target: Target, action: TaskAction) -> Result<See
             found: seen.row_version,
         });
     }
+    // Acting on a task in conflict would queue a change on top of a version the server no
+    // longer has and hide the conflict until the next push; the person must choose first.
+    let in_conflict: bool = tx
+        .prepare_cached("SELECT sync_state = 'conflict' FROM tasks WHERE id = ?")?
+        .query_row([target.id], |r| r.get(0))?;
+    if in_conflict {
+        return Err(StoreError::InSyncConflict { task_id: target.id });
+    }
     if !seen.status.allows(action) {
         return Err(StoreError::NotAllowed {
             task_id: target.id,

@@ -85,6 +85,12 @@ pub enum StoreError {
         status: Status,
         action: TaskAction,
     },
+    #[error(
+        "task {task_id} is in sync conflict with another desk's change: keep theirs (T, or \
+         `taskgate sync resolve {task_id} --keep theirs`) or re-apply ours (O, `--keep ours`) \
+         before acting on it again"
+    )]
+    InSyncConflict { task_id: TaskId },
     #[error("no tasks were selected")]
     NothingSelected,
     #[error("action {action_id} has already been sent upstream, so it can no longer be undone")]
