@@ -12,8 +12,10 @@ pub mod handover;
 pub mod letter;
 pub mod list;
 pub mod overdue;
+pub mod purge;
 pub mod reject;
 pub mod show;
 pub mod stats;
+pub mod unlock;
 
 pub use context::Context;

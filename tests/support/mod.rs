@@ -1,2 +1,3 @@
 pub mod calendar;
 pub mod pty;
+pub mod sandbox;
