@@ -77,6 +77,19 @@ pub enum Command {
         /// Where to write the copy; an existing file is never overwritten.
         file: PathBuf,
     },
+    /// Retention: remove patient identifiers and text from tasks closed before DATE, keeping
+    /// the counts and the audit trail (audited).
+    Purge(PurgeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// Tasks closed, and unchanged since, before this day (YYYY-MM-DD, London time).
+    #[arg(long, value_name = "DATE")]
+    pub closed_before: NaiveDate,
+    /// Say what would be purged, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -167,6 +180,10 @@ pub struct RejectArgs {
     /// Which letter: lmc-rejection, immediate-action or provider-responsibility.
     #[arg(long, value_name = "NAME", default_value = "lmc-rejection")]
     pub template: String,
+    /// Only if the task is still at this row version (`row_version` in `show ID --format json`):
+    /// a change someone else made since is reported as a conflict instead of overridden.
+    #[arg(long, value_name = "N")]
+    pub if_version: Option<i64>,
 }
 
 #[derive(Debug, Args)]
@@ -184,6 +201,10 @@ pub struct AssignArgs {
     /// such an assignment is refused, as the inbox asks for a second key press.
     #[arg(long)]
     pub even_if_away: bool,
+    /// Only if the task is still at this row version (`row_version` in `show ID --format json`):
+    /// a change someone else made since is reported as a conflict instead of overridden.
+    #[arg(long, value_name = "N")]
+    pub if_version: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

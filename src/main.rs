@@ -52,6 +52,10 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<()> {
     let demo = cli.demo || matches!(cli.command, Some(Command::Demo(_)));
     let ctx = Context::load(cli, demo)?;
+    // Checking the config never opens the mirror, so it needs no key.
+    if !matches!(cli.command, Some(Command::Config(_))) {
+        commands::unlock::unlock(&ctx.config.storage)?;
+    }
     logging::init(&ctx.paths.log_file, &ctx.config.logging.level)?;
     tracing::info!(command = ?cli.command.as_ref().map(command_name), "taskgate started");
     match &cli.command {
@@ -85,6 +89,7 @@ fn run(cli: &Cli) -> Result<()> {
         Some(Command::Stats(args)) => commands::stats::run(&ctx, args),
         Some(Command::Sync(args)) => commands::sync::run(&ctx, args),
         Some(Command::Backup { file }) => commands::backup::run(&ctx, file),
+        Some(Command::Purge(args)) => commands::purge::run(&ctx, args),
     }
 }
 
@@ -106,6 +111,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Stats(_) => "stats",
         Command::Sync(_) => "sync",
         Command::Backup { .. } => "backup",
+        Command::Purge(_) => "purge",
     }
 }
 

@@ -313,3 +313,40 @@ fn a_task_in_conflict_takes_no_new_action_until_someone_chooses() {
     assert_eq!(task["status"], "assigned");
     assert!(back.store().conflict(id).expect("read").is_some());
 }
+
+#[test]
+fn purging_a_closed_task_also_blanks_the_servers_copy_kept_for_its_conflict() {
+    let peer = Peer::start();
+    let (_front, back, id, contested) = reject_versus_assign(&peer);
+    back.run_ok(&["sync", "resolve", &id.to_string(), "--keep", "theirs"]);
+    let name = peer.read_task(&contested)["for"]["display"]
+        .as_str()
+        .expect("a patient name on the server")
+        .to_owned();
+    let kept = |desk: &Desk| -> String {
+        let conn = rusqlite::Connection::open(desk.db()).expect("open mirror");
+        conn.query_row(
+            "SELECT group_concat(theirs, '') FROM sync_conflicts WHERE task_id = ?",
+            [id],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .expect("read")
+        .unwrap_or_default()
+    };
+    assert!(
+        kept(&back).contains(&name),
+        "the conflict kept the server's copy"
+    );
+
+    back.run_ok(&[
+        "--now",
+        "2030-01-02T12:00:00Z",
+        "purge",
+        "--closed-before",
+        "2030-01-01",
+    ]);
+    assert!(
+        !kept(&back).contains(&name),
+        "the purge reached the conflict's copy"
+    );
+}

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 
 use super::Context;
+use super::reject::seen_version;
 use crate::cli::AssignArgs;
 use crate::domain::calendar::PRACTICE_TIME_ZONE;
 use crate::domain::staff::{group_presence_on, presence_on};
@@ -27,7 +28,7 @@ pub fn run(ctx: &Context, args: &AssignArgs) -> Result<()> {
             .wrap_err("nothing was assigned")?;
         targets.push(Target {
             id,
-            row_version: task.row_version,
+            row_version: seen_version(args.if_version, &args.ids, task.row_version)?,
         });
     }
     // Away is judged on the practice's calendar day, as the picker shows it.

@@ -13,9 +13,11 @@ pub mod import;
 pub mod letter;
 pub mod list;
 pub mod overdue;
+pub mod purge;
 pub mod reject;
 pub mod show;
 pub mod stats;
 pub mod sync;
+pub mod unlock;
 
 pub use context::Context;

@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, args: &RejectArgs) -> Result<()> {
         })?;
         let target = Target {
             id,
-            row_version: task.row_version,
+            row_version: seen_version(args.if_version, &args.ids, task.row_version)?,
         };
         items.push((
             target,
@@ -56,4 +56,16 @@ pub fn run(ctx: &Context, args: &RejectArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The row version the user acts on: the one they saw (`--if-version`, so that someone else's
+/// change in between is a conflict, not silently built on), or else the task as it is now.
+pub(super) fn seen_version(if_version: Option<i64>, ids: &[i64], current: i64) -> Result<i64> {
+    match if_version {
+        None => Ok(current),
+        Some(_) if ids.len() > 1 => Err(eyre!(
+            "--if-version names the version of one task: give exactly one task id with it"
+        )),
+        Some(seen) => Ok(seen),
+    }
 }

@@ -320,6 +320,46 @@ impl Default for Sync {
 pub struct Storage {
     /// The mirror file; the platform data dir when absent. `--db` overrides it.
     pub path: Option<PathBuf>,
+    /// The NAME of the environment variable holding the mirror's encryption key (builds with
+    /// the `sqlcipher` feature); unset in the environment, taskgate asks for the key at a
+    /// prompt. The key itself never goes in this file, which is copied between desks.
+    #[serde(deserialize_with = "key_env_name")]
+    pub key_env: Option<String>,
+    /// Always `None`: it exists so that a key written into the file is refused by name, with
+    /// the reason, instead of as just another unknown key.
+    #[serde(deserialize_with = "refuse_key_in_file")]
+    pub key: Option<std::convert::Infallible>,
+}
+
+/// An environment variable's name: letters, digits and `_`, not starting with a digit. Anything
+/// else is most likely the key itself pasted into the wrong place, so the message never repeats
+/// the value.
+fn key_env_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let name = String::deserialize(d)?;
+    let mut chars = name.chars();
+    let plausible = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plausible {
+        Ok(Some(name))
+    } else {
+        Err(serde::de::Error::custom(
+            "this names the environment variable that holds the key (letters, digits and _, \
+             such as TASKGATE_KEY), never the key itself",
+        ))
+    }
+}
+
+fn refuse_key_in_file<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<std::convert::Infallible>, D::Error> {
+    // Read past the value so the error points at it, then refuse without repeating it.
+    let _ = serde::de::IgnoredAny::deserialize(d)?;
+    Err(serde::de::Error::custom(
+        "the mirror's key must never be written in the config file: put it in an environment \
+         variable and name that variable in storage.key_env (or leave it unset to be asked)",
+    ))
 }
 
 /// `[logging]`.

@@ -78,17 +78,20 @@ pub(super) fn create_owner_only(path: &Path) -> Result<()> {
         .map_err(io_error("set owner-only permissions on", path))
 }
 
-/// Belt and braces: if a `-wal` or `-shm` file was left by an older build or another tool with
-/// wider permissions, narrow it to owner-only.
-pub(super) fn tighten_sidecars(path: &Path) -> Result<()> {
+/// The mirror's `-wal` and `-shm` files hold the same patient data as the mirror itself (the
+/// WAL holds recent changes in full), so one that others can read is refused just like the
+/// mirror, and never narrowed silently.
+pub(super) fn refuse_exposed_sidecars(path: &Path) -> Result<()> {
     for suffix in ["-wal", "-shm"] {
         let mut name = path.as_os_str().to_owned();
         name.push(suffix);
         let sidecar = PathBuf::from(name);
         match fs::metadata(&sidecar) {
             Ok(meta) if meta.permissions().mode() & GROUP_OR_OTHER != 0 => {
-                fs::set_permissions(&sidecar, Permissions::from_mode(OWNER_ONLY_FILE))
-                    .map_err(io_error("set owner-only permissions on", &sidecar))?;
+                return Err(StoreError::Permissions {
+                    path: sidecar,
+                    mode: meta.permissions().mode() & 0o777,
+                });
             }
             Ok(_) => {}
             Err(e) if e.kind() == ErrorKind::NotFound => {}

@@ -3,14 +3,15 @@
 //! (watermarks, last successful sync) and quarantined import rows kept with their reason.
 
 use std::path::Path;
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::backup::Progress;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::backup::Backup;
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::audit::{AuditWriter, NewEvent};
-use super::{Actor, Result, Store, files, from_unix};
+use super::{Actor, Result, Store, files, from_unix, mirror_key};
 use crate::domain::Absence;
 
 /// An input row an import could not take, kept so staff can see and fix it.
@@ -26,18 +27,27 @@ pub struct QuarantinedRow {
     pub at: DateTime<Utc>,
 }
 
+/// SQLite's online backup into `dest`, which is unlocked with the mirror's key first: a backup
+/// holds the same patient data, so an encrypted mirror gets an encrypted backup (SQLCipher also
+/// refuses to copy between an encrypted and a plain file).
+fn copy_into(mirror: &Connection, dest: &Path) -> Result<()> {
+    let mut copy = mirror_key::open_unlocked(dest)?;
+    Backup::new(mirror, &mut copy)?.run_to_completion(100, Duration::ZERO, None)?;
+    Ok(())
+}
+
 impl Store {
     /// Copies the whole mirror to a new owner-only file while it stays in use. Refuses a
     /// destination that exists, so a backup never replaces anything.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
         files::create_owner_only(dest)?;
-        let copied = self.conn.backup("main", dest, None::<fn(Progress)>);
+        let copied = copy_into(&self.conn, dest);
         if copied.is_err() {
             // A half-written copy must not be mistaken for a backup. Removal is best effort:
             // the copy's own error is the one the user needs.
             let _ = std::fs::remove_file(dest);
         }
-        Ok(copied?)
+        copied
     }
 
     /// Every recorded absence, earliest first.

@@ -11,10 +11,12 @@ mod escalation;
 mod files;
 mod handover;
 mod import;
+mod mirror_key;
 mod misc;
 mod overdue;
 mod provider_facts;
 mod providers;
+mod purge;
 mod query;
 mod records;
 mod schema;
@@ -37,7 +39,9 @@ pub use audit::{AuditEvent, AuditVerification};
 pub use escalation::{EscalationError, EscalationMove};
 pub use handover::ActionTally;
 pub use import::FileImport;
+pub use mirror_key::{ENCRYPTION_BUILT, KeyError, MirrorKey, mirror_key_set, use_mirror_key};
 pub use misc::QuarantinedRow;
+pub use purge::{PURGED, PurgeRequest, PurgeSummary};
 pub use query::{PageKey, TaskFilter};
 pub use records::{Note, OutboxEntry, StoredLetter};
 pub use stats::ReceivedWindow;
@@ -63,7 +67,7 @@ pub struct Target {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "{} can be read or written by other users (mode {mode:o}); patient data must stay \
+        "{} can be read or written by other users (mode {mode:04o}); patient data must stay \
          owner-only: run `chmod 600 {}` and try again",
         .path.display(), .path.display()
     )]
@@ -112,6 +116,8 @@ pub enum StoreError {
     },
     #[error("the mirror holds a value this build cannot read: {0}")]
     Corrupt(String),
+    #[error(transparent)]
+    Key(#[from] KeyError),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -134,12 +140,15 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Opens (creating if needed) the mirror at `path`, owner-only, and brings its schema up
-    /// to date. An existing file that other users can read is refused rather than "fixed",
-    /// because the practice should know patient data was exposed.
+    /// to date. An existing file (or `-wal`/`-shm` beside it) that other users can read is
+    /// refused rather than "fixed", because the practice should know patient data was exposed.
+    /// With a mirror key set (SQLCipher builds), the file is unlocked with it first.
     pub fn open(path: &Path) -> Result<Store> {
         files::prepare_database_file(path)?;
+        files::refuse_exposed_sidecars(path)?;
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
+        mirror_key::unlock(&conn, path)?;
         // journal_mode answers with a row, so it cannot go through execute_batch's checks.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.execute_batch(
@@ -150,7 +159,6 @@ impl Store {
         )?;
         conn.set_prepared_statement_cache_capacity(64);
         schema::migrate(&mut conn)?;
-        files::tighten_sidecars(path)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),

@@ -129,6 +129,7 @@ async fn event_loop(
         if dirty {
             terminal.draw(|frame| ui::draw(frame, state, view))?;
             dirty = false;
+            forced_test_panic();
         }
         let msg = tokio::select! {
             event = events.next() => match event {
@@ -210,6 +211,17 @@ fn start_syncer(
         ctx.config.source.poll_interval,
         replies,
     )?))
+}
+
+/// Debug builds only: `TASKGATE_TEST_PANIC=after-first-frame` panics once the first frame is on
+/// screen, so a test in a pseudo-terminal can show that a crash still gives the user their
+/// terminal back (cooked mode, main screen, cursor shown) and the panic message once.
+fn forced_test_panic() {
+    #[cfg(debug_assertions)]
+    assert!(
+        std::env::var_os("TASKGATE_TEST_PANIC").is_none_or(|v| v != "after-first-frame"),
+        "forced test panic (TASKGATE_TEST_PANIC=after-first-frame)"
+    );
 }
 
 /// Carries out effects; returns true when the user asked to quit.

@@ -208,6 +208,12 @@ impl Desk {
             .collect()
     }
 
+    /// The mirror file, for checks no command shows (what the file itself holds).
+    #[allow(dead_code)] // not every test binary that includes the harness looks at the file
+    pub fn db(&self) -> &Path {
+        &self.db
+    }
+
     /// The mirror itself, for what the command line does not show (outbox, conflicts).
     pub fn store(&self) -> taskgate::store::Store {
         taskgate::store::Store::open(&self.db).expect("open the mirror")

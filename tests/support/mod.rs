@@ -2,3 +2,4 @@ pub mod calendar;
 pub mod desk;
 pub mod peer;
 pub mod pty;
+pub mod sandbox;
