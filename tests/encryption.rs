@@ -197,6 +197,32 @@ mod encrypted {
     }
 
     #[test]
+    fn the_inbox_opens_an_encrypted_mirror_with_the_key_from_the_environment() {
+        let s = encrypted_sandbox();
+        ok(&s, &["demo", "--tasks", "50"]);
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_taskgate"));
+        let db = s.db();
+        cmd.args([
+            "--db",
+            db.to_str().expect("path"),
+            "--user",
+            "aclarke",
+            "--now",
+            NOW,
+        ]);
+        for (k, v) in s.env() {
+            cmd.env(k, v);
+        }
+        cmd.env("TASKGATE_TEST_KEY", KEY);
+        let mut screen = Screen::start_command(cmd, 120, 40);
+        let wait = Duration::from_secs(30);
+        screen.wait_for("NHS 999", wait);
+        screen.send("q");
+        assert!(screen.wait_exit(wait));
+        assert!(screen.terminal_restored());
+    }
+
+    #[test]
     fn without_the_variable_the_key_is_asked_for_and_not_echoed() {
         let s = encrypted_sandbox();
         ok(&s, &["demo", "--tasks", "20"]);
