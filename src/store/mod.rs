@@ -36,7 +36,7 @@ pub use actions::{ActionOutcome, NewLetter};
 pub use audit::{AuditEvent, AuditVerification};
 pub use escalation::{EscalationError, EscalationMove};
 pub use handover::ActionTally;
-pub use mirror_key::{ENCRYPTION_BUILT, KeyError, MirrorKey, mirror_key_set, use_mirror_key};
+pub use mirror_key::{ENCRYPTION_BUILT, KeyError, MirrorKey, use_mirror_key};
 pub use misc::QuarantinedRow;
 pub use purge::{PURGED, PurgeRequest, PurgeSummary};
 pub use query::{PageKey, TaskFilter};
