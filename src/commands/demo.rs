@@ -77,9 +77,13 @@ fn fill(ctx: &Context, store: &mut Store, tasks: usize, seed: u64) -> Result<()>
         staff: ctx.config.staff.clone(),
         group_ids: ctx.config.groups.iter().map(|g| g.id.clone()).collect(),
     };
-    store.insert_tasks(generate(spec)?, "demo", DEMO_ACTOR, now)?;
     // One colleague on leave this week, so the picker and handover have someone away to show.
-    if let Some(away) = ctx.config.staff.get(1) {
+    // Recorded before the tasks, and only once: a demo killed between the two commits has no
+    // tasks yet, so running it again finishes the job instead of refusing a half-made mirror.
+    let recorded = store.absences()?;
+    if let Some(away) = ctx.config.staff.get(1)
+        && !recorded.iter().any(|a| a.staff_id == away.id)
+    {
         let today = now.date_naive();
         let absence = Absence {
             staff_id: away.id.clone(),
@@ -95,6 +99,7 @@ fn fill(ctx: &Context, store: &mut Store, tasks: usize, seed: u64) -> Result<()>
             &absence,
         )?;
     }
+    store.insert_tasks(generate(spec)?, "demo", DEMO_ACTOR, now)?;
     tracing::info!(tasks, seed, "demo mirror filled");
     Ok(())
 }

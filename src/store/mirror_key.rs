@@ -68,11 +68,6 @@ pub fn use_mirror_key(key: MirrorKey) -> Result<(), KeyError> {
     }
 }
 
-/// Whether this process encrypts its mirrors.
-pub fn mirror_key_set() -> bool {
-    PROCESS_KEY.get().is_some()
-}
-
 /// Unlocks a connection just opened on `path` with the process's key (when there is one), then
 /// reads the schema so that a wrong key, a plain file opened with a key, or an encrypted file
 /// opened without one fails here with one clear message rather than later as "file is not a

@@ -39,7 +39,7 @@ pub use audit::{AuditEvent, AuditVerification};
 pub use escalation::{EscalationError, EscalationMove};
 pub use handover::ActionTally;
 pub use import::FileImport;
-pub use mirror_key::{ENCRYPTION_BUILT, KeyError, MirrorKey, mirror_key_set, use_mirror_key};
+pub use mirror_key::{ENCRYPTION_BUILT, KeyError, MirrorKey, use_mirror_key};
 pub use misc::QuarantinedRow;
 pub use purge::{PURGED, PurgeRequest, PurgeSummary};
 pub use query::{PageKey, TaskFilter};

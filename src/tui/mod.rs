@@ -261,6 +261,11 @@ impl TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        // While unwinding from a panic, ratatui's panic hook has restored the terminal already
+        // and the panic message is on screen: leaving the alternate screen a second time would
+        // move the cursor back over that message, and the user's shell would overwrite it.
+        if !std::thread::panicking() {
+            ratatui::restore();
+        }
     }
 }

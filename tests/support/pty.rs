@@ -9,33 +9,44 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 pub struct Screen {
     parser: vt100::Parser,
     output: Receiver<Vec<u8>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
+    /// Kept so the terminal can be resized; reads fail early once it is dropped.
+    master: Box<dyn MasterPty + Send>,
     /// Every byte the program wrote, to check how it left the terminal.
     pub raw: Vec<u8>,
+}
+
+fn pty_size(cols: u16, rows: u16) -> PtySize {
+    PtySize {
+        rows,
+        cols,
+        pixel_width: 0,
+        pixel_height: 0,
+    }
 }
 
 impl Screen {
     /// Starts taskgate with `args` in a `cols`×`rows` terminal, with `env` set.
     pub fn start(args: &[&str], env: &[(&str, &Path)], cols: u16, rows: u16) -> Screen {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("open a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_taskgate"));
         cmd.args(args);
         for (k, v) in env {
             cmd.env(k, v);
         }
+        Screen::start_command(cmd, cols, rows)
+    }
+
+    /// Starts `cmd` (taskgate, or a shell around it) in a `cols`×`rows` terminal.
+    pub fn start_command(mut cmd: CommandBuilder, cols: u16, rows: u16) -> Screen {
+        let pty = native_pty_system()
+            .openpty(pty_size(cols, rows))
+            .expect("open a pty");
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("TASKGATE_CONFIG");
         cmd.env_remove("TASKGATE_USER");
@@ -45,8 +56,6 @@ impl Screen {
         let writer = pty.master.take_writer().expect("writer");
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {
-            // The master must outlive the reader thread or reads fail early.
-            let _master = pty.master;
             let mut buf = [0u8; 8192];
             loop {
                 match reader.read(&mut buf) {
@@ -66,19 +75,50 @@ impl Screen {
             output: rx,
             writer,
             child,
+            master: pty.master,
             raw: Vec::new(),
         }
     }
 
-    fn pump(&mut self, wait: Duration) {
-        if let Ok(bytes) = self.output.recv_timeout(wait) {
-            self.parser.process(&bytes);
-            self.raw.extend_from_slice(&bytes);
+    /// Resizes the terminal, as dragging the window's corner does (the program gets SIGWINCH).
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.master.resize(pty_size(cols, rows)).expect("resize");
+        let size = |n: u16| std::num::NonZeroU16::new(n.max(1)).expect("non-zero");
+        self.parser.set_size(size(rows), size(cols));
+    }
+
+    /// Reads whatever the program has written by now, without waiting for anything.
+    pub fn drain(&mut self) {
+        self.pump(Duration::from_millis(1));
+    }
+
+    /// Waits until the program has been silent for `quiet`: it has caught up with everything
+    /// sent to it (keys, resizes), so the next key is read on its own.
+    pub fn settle(&mut self, quiet: Duration) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.pump(quiet) {
+            assert!(Instant::now() < deadline, "the program never went quiet");
         }
+    }
+
+    /// Whether the program is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().expect("wait").is_none()
+    }
+
+    /// Reads what the program wrote, waiting up to `wait` for the first bytes; returns whether
+    /// anything came.
+    fn pump(&mut self, wait: Duration) -> bool {
+        let Ok(bytes) = self.output.recv_timeout(wait) else {
+            return false;
+        };
+        self.parser.process(&bytes);
+        self.raw.extend_from_slice(&bytes);
         while let Ok(bytes) = self.output.try_recv() {
             self.parser.process(&bytes);
             self.raw.extend_from_slice(&bytes);
         }
+        true
     }
 
     pub fn contents(&self) -> String {

@@ -59,8 +59,8 @@ impl Sandbox {
         ]
     }
 
-    /// `taskgate --db <mirror> --now NOW <args>` (the args' own `--now` instead when they have
-    /// one), not yet started.
+    /// `taskgate --db <mirror> --now NOW <args>` (the args' own `--db` and `--now` instead when
+    /// they have them), not yet started.
     pub fn command(&self, args: &[&str]) -> std::process::Command {
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_taskgate"));
         for (k, v) in self.env() {
@@ -70,9 +70,10 @@ impl Sandbox {
             // The first member of staff in the example config acts.
             .env("TASKGATE_USER", "aclarke")
             .env_remove("TASKGATE_LOG")
-            .env_remove("TASKGATE_TEST_PANIC")
-            .arg("--db")
-            .arg(self.db());
+            .env_remove("TASKGATE_TEST_PANIC");
+        if !args.contains(&"--db") {
+            c.arg("--db").arg(self.db());
+        }
         if !args.contains(&"--now") {
             c.arg("--now").arg(NOW);
         }
