@@ -142,11 +142,28 @@ fn detail(task_id: i64) -> Detail {
             withdrawn_by_action: None,
         }],
         history: (1..=12).map(|i| event(i, task_id)).collect(),
+        // Every task carries a sync conflict, so its side-by-side lines are drawn too.
+        conflict: Some(taskgate::store::Conflict {
+            task_id,
+            detected_at: now(),
+            http_status: 412,
+            base_version: Some(hostile(1)),
+            theirs_version: Some(hostile(2)),
+            theirs: serde_json::json!({ "lastModified": hostile(3), "note": [hostile(4)] }),
+            theirs_task: None,
+            ours: Vec::new(),
+        }),
     }
 }
 
-/// A real handover report, from a real mirror holding hostile tasks.
-fn handover_report(config: &Config, calendar: &WorkingCalendar) -> HandoverReport {
+/// A real handover report and providers' figures, from a real mirror holding hostile tasks.
+fn handover_report(
+    config: &Config,
+    calendar: &WorkingCalendar,
+) -> (
+    HandoverReport,
+    taskgate::report::providers::ProvidersOverview,
+) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("m.sqlite")).expect("store");
     let incoming = tasks().into_iter().map(|t| IncomingTask {
@@ -169,12 +186,19 @@ fn handover_report(config: &Config, calendar: &WorkingCalendar) -> HandoverRepor
     store
         .insert_tasks(incoming, "test", "test", now() - Span::days(30))
         .expect("insert");
-    build_for_config(&store, config, calendar, now(), None).expect("report")
+    let providers =
+        taskgate::report::providers::build(&store, calendar, &config.policy_rules(), now())
+            .expect("providers");
+    (
+        build_for_config(&store, config, calendar, now(), None).expect("report"),
+        providers,
+    )
 }
 
 /// Answers the TUI's requests the way the database worker would, from fixed hostile data.
 struct FakeWorker {
     report: HandoverReport,
+    providers: taskgate::report::providers::ProvidersOverview,
 }
 
 impl FakeWorker {
@@ -188,7 +212,7 @@ impl FakeWorker {
             },
             Request::Detail { id, task_id } => Reply::Detail {
                 id,
-                detail: detail(task_id),
+                detail: Box::new(detail(task_id)),
             },
             Request::Counts { .. } => {
                 let mut counts = Counts::default();
@@ -215,6 +239,14 @@ impl FakeWorker {
                 summary: OverdueSummary::default(),
             },
             Request::ProviderFacts { .. } => Reply::ProviderFacts(HashMap::new()),
+            Request::Providers { id, .. } => Reply::Providers {
+                id,
+                overview: Box::new(self.providers.clone()),
+            },
+            Request::Escalate { .. } => Reply::Escalated(Err(hostile(2))),
+            Request::EscalationLetter { .. } => {
+                Reply::EscalationLetter(Ok((hostile(1), hostile(4).repeat(30))))
+            }
             Request::Act {
                 change, targets, ..
             } => Reply::Acted(Ok(Acted {
@@ -244,9 +276,8 @@ impl Rig {
     fn new() -> Rig {
         let config = Config::example();
         let calendar = support::calendar::weekdays_8_to_17();
-        let worker = FakeWorker {
-            report: handover_report(&config, &calendar),
-        };
+        let (report, providers) = handover_report(&config, &calendar);
+        let worker = FakeWorker { report, providers };
         Rig {
             config,
             calendar,
@@ -270,7 +301,7 @@ impl Rig {
                 .drain(..)
                 .filter_map(|e| match e {
                     Effect::Request(r) => Some(self.worker.answer(r)),
-                    Effect::Copy(_) | Effect::Quit => None,
+                    Effect::Copy(_) | Effect::SyncSoon | Effect::Quit => None,
                 })
                 .collect();
             if replies.is_empty() {
@@ -342,6 +373,9 @@ fn screens() -> Vec<(&'static str, Vec<KeyCode>)> {
         ("overdue view", chars("2")),
         ("handover view", chars("3")),
         ("sign-off line", chars("3S")),
+        ("providers view", chars("4")),
+        ("provider moved, refused", chars("4j>")),
+        ("escalation letter", chars("4l")),
     ]
 }
 
