@@ -208,6 +208,12 @@ impl Desk {
             .collect()
     }
 
+    /// The desk's log file (under its own data dir), as taskgate writes it.
+    #[allow(dead_code)] // only the log test reads it
+    pub fn log_file(&self) -> PathBuf {
+        self.dir.path().join("data/taskgate/logs/taskgate.log")
+    }
+
     /// The mirror file, for checks no command shows (what the file itself holds).
     #[allow(dead_code)] // not every test binary that includes the harness looks at the file
     pub fn db(&self) -> &Path {
