@@ -5,8 +5,8 @@
 
 use std::collections::HashSet;
 
+use super::misc::insert_quarantined;
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 
 use super::tasks::upsert_incoming;
 use super::{InsertSummary, QuarantinedRow, Result, Store};
@@ -49,23 +49,12 @@ impl Store {
                     kept.insert(row?);
                 }
             }
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO quarantine (origin, line, field, reason, raw, at) \
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )?;
             for row in bad {
                 let line = row.line.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
                 if !kept.insert((row.origin.clone(), line, row.raw.clone())) {
                     continue;
                 }
-                insert.execute(params![
-                    row.origin,
-                    line,
-                    row.field,
-                    row.reason,
-                    row.raw,
-                    row.at.timestamp()
-                ])?;
+                insert_quarantined(&tx, row)?;
                 newly_quarantined += 1;
             }
         }

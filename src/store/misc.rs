@@ -125,22 +125,8 @@ impl Store {
     /// Keeps rows an import refused, all in one transaction.
     pub fn quarantine(&mut self, rows: &[QuarantinedRow]) -> Result<()> {
         let tx = self.write_tx()?;
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO quarantine (origin, line, field, reason, raw, at) \
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )?;
-            for row in rows {
-                let line = row.line.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
-                insert.execute(params![
-                    row.origin,
-                    line,
-                    row.field,
-                    row.reason,
-                    row.raw,
-                    row.at.timestamp()
-                ])?;
-            }
+        for row in rows {
+            insert_quarantined(&tx, row)?;
         }
         tx.commit()?;
         Ok(())
@@ -166,4 +152,22 @@ impl Store {
             })?
             .collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// Stores one refused row inside the caller's transaction: the one writer of the quarantine
+/// table, for plain quarantine, file imports and sync pages alike.
+pub(super) fn insert_quarantined(conn: &rusqlite::Connection, row: &QuarantinedRow) -> Result<()> {
+    let line = row.line.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
+    conn.prepare_cached(
+        "INSERT INTO quarantine (origin, line, field, reason, raw, at) VALUES (?, ?, ?, ?, ?, ?)",
+    )?
+    .execute(params![
+        row.origin,
+        line,
+        row.field,
+        row.reason,
+        row.raw,
+        row.at.timestamp()
+    ])?;
+    Ok(())
 }

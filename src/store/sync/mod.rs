@@ -8,7 +8,7 @@ mod conflicts;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::misc::QuarantinedRow;
+use super::misc::{QuarantinedRow, insert_quarantined};
 use super::tasks::{is_older, upsert_incoming};
 use super::{InsertSummary, OutboxEntry, Result, Store, StoreError};
 use crate::domain::{IncomingTask, TaskId};
@@ -273,22 +273,11 @@ fn keep_quarantined_once(tx: &Transaction<'_>, rows: &[QuarantinedRow]) -> Resul
     let mut seen = tx.prepare_cached(
         "SELECT 1 FROM quarantine WHERE origin = ? AND raw = ? AND reason = ? LIMIT 1",
     )?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO quarantine (origin, line, field, reason, raw, at) VALUES (?, ?, ?, ?, ?, ?)",
-    )?;
     for row in rows {
         if seen.exists(params![row.origin, row.raw, row.reason])? {
             continue;
         }
-        let line = row.line.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
-        insert.execute(params![
-            row.origin,
-            line,
-            row.field,
-            row.reason,
-            row.raw,
-            row.at.timestamp()
-        ])?;
+        insert_quarantined(tx, row)?;
     }
     Ok(())
 }
