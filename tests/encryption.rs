@@ -44,11 +44,9 @@ mod encrypted {
     use std::process::Output;
     use std::time::Duration;
 
-    use portable_pty::CommandBuilder;
-
     use super::encrypted_sandbox;
     use crate::support::pty::Screen;
-    use crate::support::sandbox::{NOW, Sandbox};
+    use crate::support::sandbox::Sandbox;
 
     const KEY: &str = "correct horse battery staple";
 
@@ -200,19 +198,7 @@ mod encrypted {
     fn the_inbox_opens_an_encrypted_mirror_with_the_key_from_the_environment() {
         let s = encrypted_sandbox();
         ok(&s, &["demo", "--tasks", "50"]);
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_taskgate"));
-        let db = s.db();
-        cmd.args([
-            "--db",
-            db.to_str().expect("path"),
-            "--user",
-            "aclarke",
-            "--now",
-            NOW,
-        ]);
-        for (k, v) in s.env() {
-            cmd.env(k, v);
-        }
+        let mut cmd = s.pty_command(&[]);
         cmd.env("TASKGATE_TEST_KEY", KEY);
         let mut screen = Screen::start_command(cmd, 120, 40);
         let wait = Duration::from_secs(30);
@@ -226,22 +212,7 @@ mod encrypted {
     fn without_the_variable_the_key_is_asked_for_and_not_echoed() {
         let s = encrypted_sandbox();
         ok(&s, &["demo", "--tasks", "20"]);
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_taskgate"));
-        let db = s.db();
-        cmd.args([
-            "--db",
-            db.to_str().expect("path"),
-            "--user",
-            "aclarke",
-            "--now",
-            NOW,
-            "list",
-            "--limit",
-            "3",
-        ]);
-        for (k, v) in s.env() {
-            cmd.env(k, v);
-        }
+        let cmd = s.pty_command(&["list", "--limit", "3"]);
         let mut screen = Screen::start_command(cmd, 160, 20);
         let wait = Duration::from_secs(30);
         screen.wait_for("Key for the mirror (TASKGATE_TEST_KEY is not set):", wait);

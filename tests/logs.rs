@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use support::pty::Screen;
-use support::sandbox::{NOW, Sandbox};
+use support::sandbox::Sandbox;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -97,22 +97,9 @@ fn command_line_day(s: &Sandbox) {
 
 fn inbox_session(s: &Sandbox) {
     let (_, surname) = first_unactioned(&s.db());
-    let sandbox_env = s.env();
-    let env: Vec<(&str, &Path)> = sandbox_env
-        .iter()
-        .map(|(k, v)| (*k, v.as_path()))
-        .chain([("TASKGATE_LOG", Path::new("debug"))])
-        .collect();
-    let db = s.db();
-    let args = [
-        "--db",
-        db.to_str().expect("path"),
-        "--user",
-        "aclarke",
-        "--now",
-        NOW,
-    ];
-    let mut screen = Screen::start(&args, &env, 120, 40);
+    let mut cmd = s.pty_command(&[]);
+    cmd.env("TASKGATE_LOG", "debug");
+    let mut screen = Screen::start_command(cmd, 120, 40);
     screen.wait_for("NHS 999", WAIT);
     screen.send("/");
     screen.wait_for("Search:", WAIT);

@@ -11,8 +11,8 @@ use serde_json::Value;
 use support::sandbox::Sandbox;
 use taskgate::domain::{IncomingTask, NhsNumber, Patient, Priority, Status, Task};
 use taskgate::store::{
-    Actor, AuditVerification, NewLetter, PURGED, PurgeRequest, QuarantinedRow, Store, Target,
-    TaskFilter,
+    Actor, AuditVerification, NewLetter, PURGED, PurgeRequest, PurgeSummary, QuarantinedRow, Store,
+    Target, TaskFilter,
 };
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {
@@ -178,7 +178,12 @@ fn mirror_with_history() -> Mirror {
     }
 }
 
-fn purge(store: &mut Store, before: DateTime<Utc>, include_unsent: bool, dry_run: bool) -> u64 {
+fn purge_summary(
+    store: &mut Store,
+    before: DateTime<Utc>,
+    include_unsent: bool,
+    dry_run: bool,
+) -> PurgeSummary {
     store
         .purge_closed(
             &Actor {
@@ -193,7 +198,10 @@ fn purge(store: &mut Store, before: DateTime<Utc>, include_unsent: bool, dry_run
             },
         )
         .expect("purge")
-        .purged
+}
+
+fn purge(store: &mut Store, before: DateTime<Utc>, include_unsent: bool, dry_run: bool) -> u64 {
+    purge_summary(store, before, include_unsent, dry_run).purged
 }
 
 /// The history mirror after purging everything closed before day 10.
@@ -202,21 +210,7 @@ fn purged_mirror() -> Mirror {
     // The words are in the index before: the checks after can see words.
     assert!(indexed_words(&m.path).contains(&"farquharbank".to_owned()));
     assert!(indexed_words(&m.path).contains(&"vandersnoot".to_owned()));
-    let summary = m
-        .store
-        .purge_closed(
-            &Actor {
-                id: "manager",
-                now: at(20, 9),
-            },
-            &PurgeRequest {
-                closed_before: at(10, 0),
-                include_unsent: true,
-                anonymised_subject: &category_keyword_subject,
-                dry_run: false,
-            },
-        )
-        .expect("purge");
+    let summary = purge_summary(&mut m.store, at(10, 0), true, false);
     assert_eq!(summary.purged, 3);
     assert_eq!(summary.quarantined_removed, 1);
     assert!(summary.wal_cleared);
@@ -359,21 +353,7 @@ fn a_dry_run_counts_and_changes_nothing() {
 #[test]
 fn with_an_upstream_a_change_not_yet_confirmed_is_held_back() {
     let mut m = mirror_with_history();
-    let summary = m
-        .store
-        .purge_closed(
-            &Actor {
-                id: "manager",
-                now: at(20, 9),
-            },
-            &PurgeRequest {
-                closed_before: at(10, 0),
-                include_unsent: false,
-                anonymised_subject: &category_keyword_subject,
-                dry_run: false,
-            },
-        )
-        .expect("purge");
+    let summary = purge_summary(&mut m.store, at(10, 0), false, false);
     // Task 3's rejection (and task 1's note) wait in the outbox: only task 2 goes.
     assert_eq!((summary.purged, summary.held_unsent), (1, 2));
     let t3 = m.store.task(3).expect("read").expect("t3");

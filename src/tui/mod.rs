@@ -125,8 +125,16 @@ async fn event_loop(
     let mut tick = tokio::time::interval(TICK);
     tick.tick().await; // the first tick fires at once; the start effects already did its work
     let mut dirty = true;
+    let mut resized = false;
     loop {
         if dirty {
+            // A window shrunk and grown back between two frames has lost what it showed, though
+            // its size is what ratatui last drew: only a full redraw puts it all back. (Resizing
+            // clears without asking the terminal where its cursor is, as `clear` would.)
+            if std::mem::take(&mut resized) {
+                let size = terminal.size()?;
+                terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))?;
+            }
             terminal.draw(|frame| ui::draw(frame, state, view))?;
             dirty = false;
             forced_test_panic();
@@ -134,7 +142,10 @@ async fn event_loop(
         let msg = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => Msg::Key(key),
-                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(Event::Resize(w, h))) => {
+                    resized = true;
+                    Msg::Resize(w, h)
+                }
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e).wrap_err("reading the terminal failed"),
                 None => return Ok(()),

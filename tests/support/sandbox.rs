@@ -81,6 +81,20 @@ impl Sandbox {
         c
     }
 
+    /// `taskgate --db <mirror> --user aclarke --now NOW <args>` for a pseudo-terminal
+    /// (`Screen::start_command`), with this sandbox's environment.
+    pub fn pty_command(&self, args: &[&str]) -> portable_pty::CommandBuilder {
+        let mut cmd = portable_pty::CommandBuilder::new(env!("CARGO_BIN_EXE_taskgate"));
+        cmd.arg("--db");
+        cmd.arg(self.db());
+        cmd.args(["--user", "aclarke", "--now", NOW]);
+        cmd.args(args);
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
     /// Runs `taskgate <args>` to the end.
     pub fn run(&self, args: &[&str]) -> Output {
         self.command(args).output().expect("taskgate runs")
