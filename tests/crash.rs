@@ -13,6 +13,7 @@
 
 mod support;
 
+use std::fmt::Write as _;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -160,7 +161,7 @@ fn assign_progress(conn: &Connection) -> Result<Progress, String> {
     batch_progress(conn, "assign")
 }
 
-fn cases() -> [CrashCase; 3] {
+fn cases() -> [CrashCase; 4] {
     [
         CrashCase {
             name: "demo",
@@ -183,7 +184,86 @@ fn cases() -> [CrashCase; 3] {
             progress: assign_progress,
             fingerprint: whole_mirror,
         },
+        CrashCase {
+            name: "import",
+            prepare: write_import_file,
+            args: import_args,
+            progress: import_progress,
+            fingerprint: tasks_and_quarantine,
+        },
     ]
+}
+
+// ----- taskgate import: one CSV file, one transaction with its quarantine -----
+
+const IMPORT_ROWS: i64 = 6_000;
+/// The harness needs a run that succeeds (exit 0), so the file has no bad rows; the
+/// quarantine is still checked to stay empty (a half-run must not leave rows there).
+const IMPORT_BAD: i64 = 0;
+
+fn write_import_file(s: &Sandbox) {
+    let mut csv = String::from(
+        "source_id,received,provider_ods,provider_name,nhs_number,patient_name,subject,body\n",
+    );
+    for n in 0..IMPORT_ROWS {
+        let _ = writeln!(
+            csv,
+            "IMP-{n:05},2026-11-{:02} 09:{:02},RXX01,Northtown Hospital,9990000018,\
+             Test Patient {n},\
+             Bloods to repeat,Please repeat the bloods.",
+            1 + n % 19,
+            n % 60
+        );
+    }
+    std::fs::write(s.path("tasks.csv"), csv).expect("write the import file");
+}
+
+fn import_args(s: &Sandbox) -> Vec<String> {
+    vec![
+        "import".to_owned(),
+        s.path("tasks.csv").display().to_string(),
+    ]
+}
+
+fn import_progress(conn: &Connection) -> Result<Progress, String> {
+    let tasks = count(conn, "SELECT count(*) FROM tasks");
+    let quarantined = count(conn, "SELECT count(*) FROM quarantine");
+    let imports = count(
+        conn,
+        "SELECT count(*) FROM audit_log WHERE action = 'mirror.import'",
+    );
+    match (tasks, quarantined, imports) {
+        (0, 0, 0) => Ok(Progress::NotDone),
+        (t, IMPORT_BAD, 1) if t == IMPORT_ROWS - IMPORT_BAD => Ok(Progress::Done),
+        _ => Err(format!(
+            "{tasks} tasks, {quarantined} quarantined rows, {imports} import events"
+        )),
+    }
+}
+
+/// The tasks and the quarantine as a person reads them back; the audit log names the file by
+/// its path, which differs from sandbox to sandbox, so it is compared by its counts above.
+fn tasks_and_quarantine(s: &Sandbox) -> String {
+    let conn = Connection::open(s.db()).expect("open");
+    let lines: Vec<String> = conn
+        .prepare("SELECT line, field, reason FROM quarantine ORDER BY line")
+        .expect("query")
+        .query_map([], |r| {
+            Ok(format!(
+                "{:?} {:?} {:?}",
+                r.get::<_, Option<i64>>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?
+            ))
+        })
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("lines");
+    format!(
+        "{}\n{}",
+        s.ok(&["list", "--format", "json", "--limit", "0"]),
+        lines.join("\n")
+    )
 }
 
 // ----- the harness -----
