@@ -216,7 +216,8 @@ mod encrypted {
         let mut screen = Screen::start_command(cmd, 160, 20);
         let wait = Duration::from_secs(30);
         screen.wait_for("Key for the mirror (TASKGATE_TEST_KEY is not set):", wait);
-        screen.send(&format!("{KEY}\r"));
+        // Typed at once, as a paste would be, with a slip corrected by backspace.
+        screen.send(&format!("{KEY}x\x7f\r"));
         screen.wait_for("RECEIVED", wait);
         assert!(screen.wait_exit(wait), "{}", screen.contents());
         assert!(
@@ -224,5 +225,31 @@ mod encrypted {
             "the key was echoed:\n{}",
             screen.contents()
         );
+    }
+
+    #[test]
+    fn ctrl_c_at_the_key_prompt_cancels_and_gives_the_terminal_back_with_echo() {
+        let s = encrypted_sandbox();
+        ok(&s, &["demo", "--tasks", "5"]);
+        // A shell around taskgate, to ask the terminal afterwards whether echo is back on.
+        let mut cmd = s.pty_command(&["list"]);
+        let taskgate = cmd.get_argv().clone();
+        let script = "\"$@\"; echo \"exit=$?\"; stty -a";
+        *cmd.get_argv_mut() = ["sh", "-c", script, "sh"].map(Into::into).to_vec();
+        cmd.get_argv_mut().extend(taskgate);
+        let mut screen = Screen::start_command(cmd, 160, 40);
+        let wait = Duration::from_secs(30);
+        screen.wait_for("Key for the mirror", wait);
+        screen.send("half a key\x03");
+        screen.wait_for("exit=1", wait);
+        assert!(screen.wait_exit(wait), "{}", screen.contents());
+        let shown = screen.contents();
+        assert!(shown.contains("no key was given"), "{shown}");
+        assert!(!shown.contains("half a key"), "{shown}");
+        assert!(
+            shown.split_whitespace().any(|w| w == "echo") && shown.contains("icanon"),
+            "echo and line editing are back on:\n{shown}"
+        );
+        assert!(!shown.split_whitespace().any(|w| w == "-echo"), "{shown}");
     }
 }
