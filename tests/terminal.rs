@@ -216,10 +216,11 @@ impl FakeWorker {
                 detail: Box::new(detail(task_id)),
             },
             Request::Counts { .. } => {
-                let mut counts = Counts::default();
-                counts.by_status.insert(Status::New, 40);
-                counts.overdue = 12;
-                counts.due_soon = 3;
+                let counts = Counts {
+                    unactioned: 40,
+                    overdue: 12,
+                    due_soon: 3,
+                };
                 Reply::Counts(counts)
             }
             Request::Absences => Reply::Absences(vec![Absence {
@@ -233,8 +234,10 @@ impl FakeWorker {
                 report: Box::new(self.report.clone()),
             },
             Request::SignOff { .. } => Reply::SignedOff(Err(hostile(3))),
-            Request::Overdue { id, .. } => Reply::Overdue {
+            Request::Overdue { id, at, .. } => Reply::Overdue {
                 id,
+                at,
+                total: tasks().len() as u64,
                 tasks: tasks(),
                 why: tasks().iter().map(|t| (t.id, hostile(3))).collect(),
                 summary: OverdueSummary::default(),

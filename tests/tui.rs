@@ -95,6 +95,13 @@ fn page_id(effects: &[Effect]) -> (u64, PageAt) {
         .expect("a page request")
 }
 
+fn page_id_opt(effects: &[Effect]) -> Option<(u64, PageAt)> {
+    effects.iter().find_map(|e| match e {
+        Effect::Request(Request::Page { id, at, .. }) => Some((*id, *at)),
+        _ => None,
+    })
+}
+
 /// A state showing `tasks` as the first page of `total`.
 fn loaded(tasks: Vec<Task>, total: u64) -> AppState {
     let mut state = AppState::new(
@@ -207,6 +214,62 @@ fn jumping_to_the_end_asks_for_the_last_page_and_lands_on_the_last_task() {
 }
 
 #[test]
+fn page_down_at_the_edge_of_what_is_loaded_lands_when_the_page_arrives() {
+    let tasks: Vec<Task> = (1..=200)
+        .map(|i| task(i, 1, Priority::Routine, "r"))
+        .collect();
+    let mut state = loaded(tasks, 1_000);
+    let page = u64::from(state.table_rows);
+    // Hold down page down: the prefetch is asked for once and the cursor stops at the last
+    // loaded task while it is on its way...
+    let mut asked = None;
+    while state.window.selected < 199 {
+        let effects = update(
+            &mut state,
+            Msg::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)),
+        );
+        asked = asked.or_else(|| page_id_opt(&effects));
+    }
+    let before = state.window.selected;
+    update(
+        &mut state,
+        Msg::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)),
+    );
+    assert_eq!(
+        state.window.selected, 199,
+        "nothing past the loaded rows yet"
+    );
+    // ...and the press is not lost: when the page comes, the cursor moves on by a page.
+    let (id, at) = asked.expect("a prefetch");
+    let next: Vec<Task> = (201..=400)
+        .map(|i| task(i, 1, Priority::Routine, "r"))
+        .collect();
+    update(
+        &mut state,
+        Msg::Reply(Reply::Page {
+            id,
+            at,
+            rows: next,
+            total: 1_000,
+        }),
+    );
+    assert_eq!(state.window.selected, (before + page).min(999));
+    assert!(state.window.selected > 199);
+}
+
+#[test]
+fn a_jump_says_loading_until_its_rows_arrive_rather_than_claim_a_place() {
+    let tasks: Vec<Task> = (1..=200)
+        .map(|i| task(i, 1, Priority::Routine, "r"))
+        .collect();
+    let mut state = loaded(tasks, 5_000);
+    update(&mut state, key('G'));
+    let title = render(&state, 100, 30).backend().to_string();
+    assert!(title.contains("loading…"), "{title}");
+    assert!(!title.contains("5000 of 5000"), "{title}");
+}
+
+#[test]
 fn q_quits() {
     let mut state = loaded(vec![task(1, 1, Priority::Routine, "a")], 1);
     let effects = update(&mut state, key('q'));
@@ -250,10 +313,11 @@ fn triage_state() -> AppState {
         ],
         3,
     );
-    let mut counts = Counts::default();
-    counts.by_status.insert(Status::New, 3);
-    counts.overdue = 1;
-    counts.due_soon = 1;
+    let counts = Counts {
+        unactioned: 3,
+        overdue: 1,
+        due_soon: 1,
+    };
     update(&mut state, Msg::Reply(Reply::Counts(counts)));
     state
 }
@@ -516,12 +580,15 @@ fn overdue_view(state: &mut AppState, tasks: Vec<Task>) {
         due_soon: 1,
         stalled: 0,
     };
+    let total = tasks.len() as u64;
     update(
         state,
         Msg::Reply(Reply::Overdue {
             id,
+            at: PageAt::First,
             tasks,
             why,
+            total,
             summary,
         }),
     );

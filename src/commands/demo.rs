@@ -99,7 +99,7 @@ fn fill(ctx: &Context, store: &mut Store, tasks: usize, seed: u64) -> Result<()>
             &absence,
         )?;
     }
-    store.insert_tasks(generate(spec)?, "demo", DEMO_ACTOR, now)?;
+    store.insert_demo_tasks(generate(spec)?, DEMO_ACTOR, now)?;
     tracing::info!(tasks, seed, "demo mirror filled");
     Ok(())
 }

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, Timelike, Utc};
 use serde::Serialize;
 
 use super::calendar::{
@@ -108,9 +108,18 @@ pub fn latest_receipt_due_by(
 
 /// An instant as staff read it on the practice's wall clock: "Fri 28 Aug 16:00".
 fn wall_clock(at: DateTime<Utc>) -> String {
-    at.with_timezone(&PRACTICE_TIME_ZONE)
-        .format("%a %-d %b %H:%M")
-        .to_string()
+    // Written out rather than through a format string, which chrono parses on every call:
+    // the overdue listing writes two of these for each of tens of thousands of tasks.
+    let local = at.with_timezone(&PRACTICE_TIME_ZONE);
+    let month = chrono::Month::try_from(u8::try_from(local.month()).unwrap_or(1))
+        .map_or("", |m| &m.name()[..3]);
+    format!(
+        "{} {} {month} {:02}:{:02}",
+        local.weekday(),
+        local.day(),
+        local.hour(),
+        local.minute()
+    )
 }
 
 /// When the working-time clock starts for a receipt at `at`: `None` when `at` is inside working
@@ -248,9 +257,28 @@ pub fn stalled(
     if task.status != Status::Assigned {
         return None;
     }
-    let owner = task.owner.clone();
-    let assigned_at = task.updated_at;
-    if let Some(due_by) = task.due_by.filter(|due| now >= *due) {
+    stalled_assignment(
+        task.owner.as_deref(),
+        task.updated_at,
+        task.due_by,
+        now,
+        calendar,
+        assigned_stalled,
+    )
+}
+
+/// The stalled rule for a task known to be assigned, from the three facts it looks at: who
+/// holds it, when it was assigned, and the sender's due date.
+pub fn stalled_assignment(
+    owner: Option<&str>,
+    assigned_at: DateTime<Utc>,
+    due_by: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    calendar: &WorkingCalendar,
+    assigned_stalled: Duration,
+) -> Option<StalledReason> {
+    let owner = owner.map(str::to_owned);
+    if let Some(due_by) = due_by.filter(|due| now >= *due) {
         return Some(StalledReason::PastSendersDueDate {
             owner,
             assigned_at,

@@ -185,12 +185,16 @@ pub struct Patient {
 impl Patient {
     /// Initials for the task table: enough to tell rows apart, little to leak over a shoulder.
     pub fn initials(&self) -> String {
-        self.name
-            .split(|c: char| c.is_whitespace() || c == ',')
-            .filter_map(|part| part.chars().find(|c| c.is_alphabetic()))
-            .flat_map(char::to_uppercase)
-            .collect()
+        initials_of(&self.name)
     }
+}
+
+/// A name's initials: the first letter of each part, upper case ("Ada Lovelace-King" → "AL").
+pub fn initials_of(name: &str) -> String {
+    name.split(|c: char| c.is_whitespace() || c == ',')
+        .filter_map(|part| part.chars().find(|c| c.is_alphabetic()))
+        .flat_map(char::to_uppercase)
+        .collect()
 }
 
 /// A task as received: what a source (demo, file, FHIR) hands to the store.

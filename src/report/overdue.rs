@@ -15,13 +15,11 @@ use super::text::{fit, local_stamp};
 use crate::config::Config;
 use crate::domain::calendar::{WorkingCalendar, WorkingDuration, format_working_age};
 use crate::domain::overdue::{
-    DueState, Thresholds, assess, explain, latest_receipt_due_by, stalled,
+    DueAssessment, DueState, StalledReason, Thresholds, assess, explain, latest_receipt_due_by,
+    stalled, stalled_assignment,
 };
 use crate::domain::{Priority, Status, Task, TaskId};
-use crate::store::{PageKey, Store, TaskFilter};
-
-/// Rows fetched per query: enough to stream quickly, small enough to keep memory flat.
-const PAGE: usize = 1_000;
+use crate::store::{AssignedTask, ListedTask, Store};
 
 /// The practice's overdue rules, resolved against its calendar.
 #[derive(Debug, Clone, Copy)]
@@ -51,7 +49,7 @@ impl OverdueRules {
         }
     }
 
-    fn written_for(&self, priority: Priority) -> WorkingDuration {
+    pub fn written_for(&self, priority: Priority) -> WorkingDuration {
         let at = Priority::ALL
             .iter()
             .position(|p| *p == priority)
@@ -124,6 +122,165 @@ pub fn build(
         warnings: Vec::new(),
     };
     let mut warnings = BTreeSet::new();
+    walk_late(store, calendar, rules, now, |task, due| {
+        if let Some(w) = &due.warning {
+            warnings.insert(w.to_string());
+        }
+        let row = OverdueRow {
+            id: task.id,
+            source_id: task.source_id.clone(),
+            priority: task.priority,
+            provider_name: task.provider_name.clone(),
+            patient_initials: task.patient_initials.clone(),
+            subject: task.subject.clone(),
+            received_at: task.received_at,
+            due_at: due.due_at,
+            overdue_by_minutes: overdue_by(calendar, due, now),
+            due_in_minutes: calendar
+                .working_time_between(now, due.due_at)
+                .value
+                .num_minutes(),
+            explanation: explain(
+                calendar,
+                rules.written_for(task.priority),
+                task.received_at,
+                due,
+            ),
+        };
+        match due.state {
+            DueState::Overdue => report.overdue.push(row),
+            DueState::DueSoon => report.due_soon.push(row),
+            DueState::OnTime => {}
+        }
+    })?;
+    report
+        .overdue
+        .sort_by_key(|r| overdue_order(r.overdue_by_minutes, r.due_at, r.id));
+    report.due_soon.sort_by_key(|r| (r.due_at, r.id));
+    walk_stalled(store, calendar, rules, now, |held, reason| {
+        let task = &held.task;
+        report.stalled.push(StalledRow {
+            id: task.id,
+            source_id: task.source_id.clone(),
+            priority: task.priority,
+            provider_name: task.provider_name.clone(),
+            patient_initials: task.patient_initials.clone(),
+            subject: task.subject.clone(),
+            owner: held.owner.clone(),
+            assigned_at: held.assigned_at,
+            sender_due_by: held.due_by,
+            reason: reason.code(),
+            explanation: reason.to_string(),
+        });
+    })?;
+    // The walk reads assigned tasks longest-held first already.
+    report.warnings = warnings.into_iter().collect();
+    Ok(report)
+}
+
+/// The listing's order without its words, for the overdue view, which reads its rows a page
+/// at a time: task ids (overdue, most overdue first; then due soon; then stalled) and how many
+/// there are of each. Nothing but ids is kept, however many tasks are late.
+pub struct ListingOrder {
+    pub ids: Vec<TaskId>,
+    pub overdue: usize,
+    pub due_soon: usize,
+    pub stalled: usize,
+}
+
+pub fn order(
+    store: &Store,
+    calendar: &WorkingCalendar,
+    rules: &OverdueRules,
+    now: DateTime<Utc>,
+) -> Result<ListingOrder> {
+    let mut overdue = Vec::new();
+    let mut due_soon = Vec::new();
+    walk_late(store, calendar, rules, now, |task, due| match due.state {
+        DueState::Overdue => overdue.push(overdue_order(
+            overdue_by(calendar, due, now),
+            due.due_at,
+            task.id,
+        )),
+        DueState::DueSoon => due_soon.push((due.due_at, task.id)),
+        DueState::OnTime => {}
+    })?;
+    overdue.sort_unstable();
+    due_soon.sort_unstable();
+    let mut stalled = Vec::new();
+    walk_stalled(store, calendar, rules, now, |held, _| {
+        stalled.push(held.task.id);
+    })?;
+    let (o, d, s) = (overdue.len(), due_soon.len(), stalled.len());
+    let mut ids = Vec::with_capacity(o + d + s);
+    ids.extend(overdue.into_iter().map(|(_, _, id)| id));
+    ids.extend(due_soon.into_iter().map(|(_, id)| id));
+    ids.extend(stalled);
+    Ok(ListingOrder {
+        ids,
+        overdue: o,
+        due_soon: d,
+        stalled: s,
+    })
+}
+
+/// Why one task is in the listing as of `now`, in the listing's words; `None` when it is not
+/// (any more) overdue, due soon or stalled.
+pub fn why(
+    task: &Task,
+    calendar: &WorkingCalendar,
+    rules: &OverdueRules,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    match task.status {
+        Status::New => {
+            let due = assess(
+                calendar,
+                &rules.thresholds,
+                task.priority,
+                task.received_at,
+                now,
+            );
+            (due.state != DueState::OnTime).then(|| {
+                explain(
+                    calendar,
+                    rules.written_for(task.priority),
+                    task.received_at,
+                    &due,
+                )
+            })
+        }
+        _ => stalled(task, now, calendar, rules.assigned_stalled).map(|r| r.to_string()),
+    }
+}
+
+/// Most overdue first; equal working time past due (due in the same evening, say) by due time,
+/// then by id, so the order is total and stable.
+fn overdue_order(
+    overdue_by_minutes: i64,
+    due_at: DateTime<Utc>,
+    id: TaskId,
+) -> (std::cmp::Reverse<i64>, DateTime<Utc>, TaskId) {
+    (std::cmp::Reverse(overdue_by_minutes), due_at, id)
+}
+
+fn overdue_by(calendar: &WorkingCalendar, due: &DueAssessment, now: DateTime<Utc>) -> i64 {
+    calendar
+        .working_time_between(due.due_at, now)
+        .value
+        .num_minutes()
+}
+
+/// Calls `visit` with every unactioned task that is overdue or due soon at `now` (and some
+/// that are on time, near the cutoff), with its assessment. Reads, per priority, only the tasks
+/// received early enough to be late.
+fn walk_late(
+    store: &Store,
+    calendar: &WorkingCalendar,
+    rules: &OverdueRules,
+    now: DateTime<Utc>,
+    mut visit: impl FnMut(&ListedTask, &DueAssessment),
+) -> Result<()> {
     // Tasks due no later than this are overdue or due soon; anything received later is on time.
     let soon_deadline = calendar
         .add_working_time(now, rules.thresholds.due_soon)
@@ -131,109 +288,68 @@ pub fn build(
     for priority in Priority::ALL {
         let threshold = rules.thresholds.for_priority(priority);
         let cutoff = latest_receipt_due_by(calendar, threshold, soon_deadline);
-        let mut after = None;
-        loop {
-            let page = store.unactioned_page_received_by(priority, cutoff, after, PAGE)?;
-            for task in &page {
-                let due = assess(calendar, &rules.thresholds, priority, task.received_at, now);
-                if let Some(w) = &due.warning {
-                    warnings.insert(w.to_string());
-                }
-                let row = OverdueRow {
-                    id: task.id,
-                    source_id: task.source_id.clone(),
-                    priority,
-                    provider_name: task.provider_name.clone(),
-                    patient_initials: task.patient.initials(),
-                    subject: task.subject.clone(),
-                    received_at: task.received_at,
-                    due_at: due.due_at,
-                    overdue_by_minutes: calendar
-                        .working_time_between(due.due_at, now)
-                        .value
-                        .num_minutes(),
-                    due_in_minutes: calendar
-                        .working_time_between(now, due.due_at)
-                        .value
-                        .num_minutes(),
-                    explanation: explain(
-                        calendar,
-                        rules.written_for(priority),
-                        task.received_at,
-                        &due,
-                    ),
-                };
-                match due.state {
-                    DueState::Overdue => report.overdue.push(row),
-                    DueState::DueSoon => report.due_soon.push(row),
-                    DueState::OnTime => {}
-                }
-            }
-            if page.len() < PAGE {
-                break;
-            }
-            after = page.last().map(PageKey::of);
-        }
+        store.each_late_candidate(priority, cutoff, |task| {
+            let due = assess(calendar, &rules.thresholds, priority, task.received_at, now);
+            visit(task, &due);
+        })?;
     }
-    report.overdue.sort_by(|a, b| {
-        b.overdue_by_minutes
-            .cmp(&a.overdue_by_minutes)
-            .then(a.due_at.cmp(&b.due_at))
-            .then(a.id.cmp(&b.id))
-    });
-    report
-        .due_soon
-        .sort_by(|a, b| a.due_at.cmp(&b.due_at).then(a.id.cmp(&b.id)));
-    report.stalled = stalled_rows(store, calendar, rules, now)?;
-    report.warnings = warnings.into_iter().collect();
-    Ok(report)
+    Ok(())
 }
 
-/// Assigned tasks that have stalled, longest-held first.
-fn stalled_rows(
+/// Calls `visit` with every stalled assigned task and why, longest-held first.
+fn walk_stalled(
     store: &Store,
     calendar: &WorkingCalendar,
     rules: &OverdueRules,
     now: DateTime<Utc>,
-) -> Result<Vec<StalledRow>> {
-    let filter = TaskFilter {
-        statuses: vec![Status::Assigned],
-        ..TaskFilter::default()
-    };
-    let mut rows = Vec::new();
-    let mut after = None;
-    loop {
-        let page: Vec<Task> = store.tasks_after(&filter, after, PAGE)?;
-        for task in &page {
-            if let Some(reason) = stalled(task, now, calendar, rules.assigned_stalled) {
-                rows.push(StalledRow {
-                    id: task.id,
-                    source_id: task.source_id.clone(),
-                    priority: task.priority,
-                    provider_name: task.provider_name.clone(),
-                    patient_initials: task.patient.initials(),
-                    subject: task.subject.clone(),
-                    owner: task.owner.clone(),
-                    assigned_at: task.updated_at,
-                    sender_due_by: task.due_by,
-                    reason: reason.code(),
-                    explanation: reason.to_string(),
-                });
-            }
+    mut visit: impl FnMut(&AssignedTask, StalledReason),
+) -> Result<()> {
+    // Only tasks assigned long enough ago, or past the sender's date, can have stalled; a day
+    // of margin on the first keeps the rule itself (below) the only judge of the boundary.
+    let held_since =
+        latest_receipt_due_by(calendar, rules.assigned_stalled, now) + Duration::days(1);
+    store.each_assigned(held_since, now, |held| {
+        let reason = stalled_assignment(
+            held.owner.as_deref(),
+            held.assigned_at,
+            held.due_by,
+            now,
+            calendar,
+            rules.assigned_stalled,
+        );
+        if let Some(reason) = reason {
+            visit(held, reason);
         }
-        if page.len() < PAGE {
-            break;
-        }
-        after = page.last().map(PageKey::of);
-    }
-    rows.sort_by(|a, b| a.assigned_at.cmp(&b.assigned_at).then(a.id.cmp(&b.id)));
-    Ok(rows)
+    })?;
+    Ok(())
 }
 
-/// Pretty-printed JSON with a final newline.
+/// The report as JSON with one task to a line: compact enough for tens of thousands of tasks
+/// (pretty-printing spreads each over fifteen lines), and still readable, or greppable, by eye.
+/// The same document as serde would write for `OverdueReport`, whitespace aside.
 pub fn write_json(report: &OverdueReport, mut out: impl Write) -> Result<()> {
-    serde_json::to_writer_pretty(&mut out, report)?;
-    writeln!(out)?;
+    fn rows<T: Serialize>(out: &mut impl Write, key: &str, rows: &[T]) -> Result<()> {
+        write!(out, "  \"{key}\": [")?;
+        for (n, row) in rows.iter().enumerate() {
+            out.write_all(if n == 0 { b"\n    " } else { b",\n    " })?;
+            serde_json::to_writer(&mut *out, row)?;
+        }
+        out.write_all(if rows.is_empty() { b"]" } else { b"\n  ]" })?;
+        Ok(())
+    }
+    writeln!(
+        out,
+        "{{\n  \"generated_at\": {},",
+        serde_json::to_string(&report.generated_at)?
+    )?;
+    rows(&mut out, "overdue", &report.overdue)?;
+    out.write_all(b",\n")?;
+    rows(&mut out, "due_soon", &report.due_soon)?;
+    out.write_all(b",\n")?;
+    rows(&mut out, "stalled", &report.stalled)?;
+    out.write_all(b",\n")?;
+    rows(&mut out, "warnings", &report.warnings)?;
+    out.write_all(b"\n}\n")?;
     Ok(())
 }
 

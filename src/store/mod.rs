@@ -47,6 +47,7 @@ pub use records::{Note, OutboxEntry, StoredLetter};
 pub use stats::ReceivedWindow;
 pub use sync::{Conflict, NewConflict, PulledPage, PushQueue, ResolveError};
 pub use tasks::InsertSummary;
+pub use unactioned::{AssignedTask, ListedTask};
 
 /// Who is acting, and the instant the action counts as taken (the clock is passed in so that
 /// `--now` and tests see the same world).
@@ -138,6 +139,15 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// SQLite's page cache per connection, in KiB as `PRAGMA cache_size` takes it (negative).
+/// Reading needs little: the screens read indexes and a window of rows, and the operating
+/// system caches the file. The inbox holds two connections (its worker and background sync)
+/// and must stay within its memory budget (README, "Performance").
+const READING_CACHE_KIB: i64 = -8 * 1024;
+/// A bulk write (an import, a demo, a pull) inserts into several indexes at scattered places;
+/// a bigger cache while it runs saves re-reading their pages from the file.
+const BULK_CACHE_KIB: i64 = -64 * 1024;
+
 impl Store {
     /// Opens (creating if needed) the mirror at `path`, owner-only, and brings its schema up
     /// to date. An existing file (or `-wal`/`-shm` beside it) that other users can read is
@@ -151,12 +161,12 @@ impl Store {
         mirror_key::unlock(&conn, path)?;
         // journal_mode answers with a row, so it cannot go through execute_batch's checks.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        conn.execute_batch(
+        conn.execute_batch(&format!(
             "PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
              PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -65536;",
-        )?;
+             PRAGMA cache_size = {READING_CACHE_KIB};"
+        ))?;
         conn.set_prepared_statement_cache_capacity(64);
         schema::migrate(&mut conn)?;
         Ok(Store {

@@ -26,4 +26,21 @@ impl Store {
             )?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
+
+    /// A number that changes whenever another connection commits to the mirror (SQLite's
+    /// `PRAGMA data_version`), so a cached answer can tell it is stale.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// All unactioned (`new`) tasks: the inbox's size, for the header.
+    pub fn count_unactioned(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM tasks WHERE status = 'new'")?
+            .query_row([], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
 }

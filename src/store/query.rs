@@ -237,12 +237,10 @@ impl Store {
 
     /// How many tasks the filter matches (the list's "n of m").
     pub fn count_tasks(&self, f: &TaskFilter) -> Result<u64> {
-        let search = f
-            .search
-            .as_deref()
-            .and_then(match_query)
-            .map_or(Search::None, Search::Narrow);
-        let clause = Clause::new(f, search);
+        // A broad search is counted by walking the filter's index and probing the set of
+        // matches, as its pages are found; reading every matching row to check its status would
+        // touch a row per match, scattered across the whole mirror.
+        let clause = Clause::new(f, self.search_strategy(f)?);
         let sql = format!("SELECT count(*) FROM tasks t WHERE {}", clause.sql);
         let n: i64 = self
             .conn

@@ -137,6 +137,30 @@ impl Store {
         Ok(summary)
     }
 
+    /// As `insert_tasks`, for the demo inbox, whose tasks were dealt with over time: every task
+    /// the batch brings in already triaged gets its last change a while after its receipt
+    /// (one to ninety-six hours, spread by id, never after `now`) rather than the moment of
+    /// the import. "Rejected in the last 30 days" and "assigned for N days" then read as they
+    /// would in a practice, and those screens' indexes hold what a real mirror's would.
+    pub fn insert_demo_tasks<I: IntoIterator<Item = IncomingTask>>(
+        &mut self,
+        tasks: I,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<InsertSummary> {
+        let tx = self.write_tx()?;
+        let last_before: TaskId =
+            tx.query_row("SELECT coalesce(max(id), 0) FROM tasks", [], |r| r.get(0))?;
+        let summary = upsert_incoming(&tx, tasks, "demo", actor, now)?;
+        tx.execute(
+            "UPDATE tasks SET updated_at = min(received_at + 3600 * (1 + (id * 7919) % 96), ?2) \
+             WHERE id > ?1 AND status <> 'new'",
+            params![last_before, now.timestamp()],
+        )?;
+        tx.commit()?;
+        Ok(summary)
+    }
+
     /// The source's own record of a task (the FHIR resource as JSON), if the source gave one.
     pub fn source_raw(&self, id: TaskId) -> Result<Option<String>> {
         Ok(self
@@ -156,6 +180,21 @@ impl Store {
 /// The batch of `insert_tasks`, inside a write transaction the caller owns, so that sync can
 /// commit a page together with its watermark (and an import with its quarantined rows).
 pub(super) fn upsert_incoming<I: IntoIterator<Item = IncomingTask>>(
+    tx: &Transaction<'_>,
+    tasks: I,
+    origin: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<InsertSummary> {
+    tx.pragma_update(None, "cache_size", super::BULK_CACHE_KIB)?;
+    let summary = upsert_rows(tx, tasks, origin, actor, now);
+    // Back to the reading cache whatever happened, so a long-lived connection (the inbox's
+    // background sync) gives the memory back after a pull.
+    tx.pragma_update(None, "cache_size", super::READING_CACHE_KIB)?;
+    summary
+}
+
+fn upsert_rows<I: IntoIterator<Item = IncomingTask>>(
     tx: &Transaction<'_>,
     tasks: I,
     origin: &str,

@@ -105,9 +105,11 @@ pub enum Request {
         incoming: String,
         now: DateTime<Utc>,
     },
-    /// The overdue view's rows, as `taskgate overdue` lists them.
+    /// A page of the overdue view's rows, as `taskgate overdue` lists them as of `now`.
     Overdue {
         id: u64,
+        at: PageAt,
+        limit: usize,
         now: DateTime<Utc>,
     },
     /// The providers screen's figures.
@@ -180,8 +182,12 @@ pub enum Reply {
     EscalationLetter(Result<(String, String), String>),
     Overdue {
         id: u64,
+        at: PageAt,
         tasks: Vec<Task>,
+        /// Why each task of the page is in the view.
         why: HashMap<TaskId, String>,
+        /// Rows in the whole view.
+        total: u64,
         summary: OverdueSummary,
     },
     ProviderFacts(HashMap<String, ProviderFacts>),

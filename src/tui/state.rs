@@ -32,6 +32,12 @@ pub struct TaskWindow {
     /// Absolute index of the first row on screen: scrolling moves it only as far as needed to
     /// keep the cursor visible, so rows stay still under the reader's eye.
     pub top: u64,
+    /// Where a move wanted the cursor beyond the loaded rows (page down at the window's edge):
+    /// the cursor goes there when the page arrives, so the key press is not lost.
+    pub wanted: Option<u64>,
+    /// The rows are being replaced (a new search or filter, a jump to either end): until they
+    /// arrive the title says so rather than claim a place among rows not yet read.
+    pub loading: bool,
 }
 
 impl TaskWindow {
@@ -70,7 +76,8 @@ pub struct Detail {
 /// Header counts, refreshed on start, after actions and on the slow tick.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
-    pub by_status: BTreeMap<Status, u64>,
+    /// Tasks nobody has triaged yet (status `new`).
+    pub unactioned: u64,
     pub overdue: u64,
     pub due_soon: u64,
 }
@@ -223,7 +230,8 @@ pub struct AppState {
     pub filter: TaskFilter,
     pub window: TaskWindow,
     pub detail: Option<Detail>,
-    pub counts: Counts,
+    /// `None` until the first count arrives: the header says so rather than show zeros.
+    pub counts: Option<Counts>,
     pub now: DateTime<Utc>,
     /// The newest page request; replies to older ones are dropped ("latest job wins").
     pub page_request: Option<u64>,
@@ -279,7 +287,7 @@ impl AppState {
             },
             window: TaskWindow::default(),
             detail: None,
-            counts: Counts::default(),
+            counts: None,
             now,
             page_request: None,
             detail_request: None,

@@ -101,6 +101,11 @@ impl Screen {
         }
     }
 
+    /// The program's process id, to read what it uses from /proc.
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().expect("a running child has a pid")
+    }
+
     /// Whether the program is still running.
     pub fn running(&mut self) -> bool {
         self.child.try_wait().expect("wait").is_none()

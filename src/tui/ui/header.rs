@@ -10,42 +10,21 @@ use ratatui::widgets::Paragraph;
 use chrono::{DateTime, Utc};
 
 use super::ViewContext;
-use crate::domain::Status;
 use crate::domain::calendar::PRACTICE_TIME_ZONE;
-use crate::tui::state::{AppState, SyncStatus};
+use crate::tui::state::{AppState, Counts, SyncStatus};
 use crate::tui::theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, _view: &ViewContext) {
-    let c = &state.counts;
-    let unactioned = c.by_status.get(&Status::New).copied().unwrap_or(0);
     let base = theme::header();
     let mut spans = vec![
         Span::styled(format!(" {} ", state.practice), base),
         Span::styled(format!("│ {} │ ", state.acting_user), base),
-        Span::styled(format!("{unactioned} unactioned "), base),
     ];
-    let overdue_style = if c.overdue > 0 {
-        Style::new()
-            .fg(theme::OVERDUE)
-            .bg(ratatui::style::Color::Black)
-    } else {
-        base
-    };
-    spans.push(Span::styled(
-        format!(" {} overdue ", c.overdue),
-        overdue_style,
-    ));
-    let soon_style = if c.due_soon > 0 {
-        Style::new()
-            .fg(theme::DUE_SOON)
-            .bg(ratatui::style::Color::Black)
-    } else {
-        base
-    };
-    spans.push(Span::styled(
-        format!(" {} due soon ", c.due_soon),
-        soon_style,
-    ));
+    match &state.counts {
+        Some(c) => spans.extend(count_spans(c, base)),
+        // Zeros would claim an empty inbox with nothing overdue; the count is on its way.
+        None => spans.push(Span::styled("counting… ", base)),
+    }
     if !state.marked.is_empty() {
         spans.push(Span::styled(
             format!(" │ {} marked", state.marked.len()),
@@ -107,4 +86,26 @@ fn local_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     } else {
         at.format("%a %H:%M").to_string()
     }
+}
+
+/// "N unactioned", then the overdue count (red when any) and the due-soon count (amber).
+fn count_spans(c: &Counts, base: Style) -> Vec<Span<'static>> {
+    let alarm = |n: u64, colour| {
+        if n > 0 {
+            Style::new().fg(colour).bg(ratatui::style::Color::Black)
+        } else {
+            base
+        }
+    };
+    vec![
+        Span::styled(format!("{} unactioned ", c.unactioned), base),
+        Span::styled(
+            format!(" {} overdue ", c.overdue),
+            alarm(c.overdue, theme::OVERDUE),
+        ),
+        Span::styled(
+            format!(" {} due soon ", c.due_soon),
+            alarm(c.due_soon, theme::DUE_SOON),
+        ),
+    ]
 }

@@ -88,7 +88,9 @@ fn title(state: &AppState) -> String {
     if let Some(q) = &f.search {
         let _ = write!(what, " · matching \"{q}\"");
     }
-    if w.total == 0 {
+    if w.loading {
+        format!(" {what} · loading… ")
+    } else if w.total == 0 {
         format!(" {what}: none ")
     } else {
         format!(" {what}, oldest first · {} of {} ", w.selected + 1, w.total)

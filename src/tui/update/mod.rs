@@ -145,23 +145,28 @@ fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
             Vec::new()
         }
         Reply::Counts(counts) => {
-            state.counts = counts;
+            state.counts = Some(counts);
             Vec::new()
         }
         Reply::Overdue {
             id,
+            at,
             tasks,
             why,
+            total,
             summary,
         } => {
             if state.page_request != Some(id) || state.view != View::Overdue {
                 return Vec::new();
             }
             state.page_request = None;
-            state.overdue_why = why;
             state.overdue_summary = summary;
-            let total = tasks.len() as u64;
-            navigate::place_page(state, PageAt::First, tasks, total);
+            navigate::place_page(state, at, tasks, total);
+            // Keep the explanations of the rows still held, and add the new page's.
+            let held: std::collections::HashSet<_> =
+                state.window.rows.iter().map(|t| t.id).collect();
+            state.overdue_why.retain(|id, _| held.contains(id));
+            state.overdue_why.extend(why);
             navigate::detail_request(state).into_iter().collect()
         }
         Reply::Handover { id, report } => {
@@ -198,6 +203,7 @@ fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
         Reply::Sync(event) => sync::on_event(state, event),
         Reply::Failed { what, message } => {
             state.page_request = None;
+            state.window.loading = false;
             state.toast = Some(Toast {
                 text: format!("Could not load {what}: {message}"),
                 is_error: true,

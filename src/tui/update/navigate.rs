@@ -41,6 +41,7 @@ pub(super) fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
                 move_to(state, 0)
             } else {
                 state.window.selected = 0;
+                state.window.loading = true;
                 vec![page_request(state, PageAt::First)]
             }
         }
@@ -50,6 +51,7 @@ pub(super) fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
                 move_to(state, last)
             } else {
                 state.window.selected = last;
+                state.window.loading = true;
                 vec![page_request(state, PageAt::Last)]
             }
         }
@@ -93,7 +95,12 @@ pub(super) fn view_request(state: &mut AppState) -> Effect {
     Effect::Request(match state.view {
         View::Handover => Request::Handover { id, now },
         View::Providers => Request::Providers { id, now },
-        _ => Request::Overdue { id, now },
+        _ => Request::Overdue {
+            id,
+            at: PageAt::First,
+            limit: PAGE_ROWS,
+            now,
+        },
     })
 }
 
@@ -107,6 +114,7 @@ pub(super) fn reload(state: &mut AppState) -> Vec<Effect> {
     }
     state.window.selected = 0;
     state.window.top = 0;
+    state.window.loading = true;
     vec![
         page_request(state, PageAt::First),
         Effect::Request(Request::Counts { now: state.now }),
@@ -225,9 +233,9 @@ pub(super) fn move_to(state: &mut AppState, target: u64) -> Vec<Effect> {
         return Vec::new();
     }
     let last_loaded = w.end() - 1;
-    let target = target
-        .clamp(w.offset, last_loaded)
-        .min(w.total.saturating_sub(1));
+    let within = target.min(w.total.saturating_sub(1));
+    w.wanted = (within > last_loaded || within < w.offset).then_some(within);
+    let target = within.clamp(w.offset, last_loaded);
     let before = w.selected;
     w.selected = target;
     w.keep_cursor_visible(u64::from(state.table_rows));
@@ -259,6 +267,14 @@ fn prefetch_at(w: &TaskWindow) -> Option<PageAt> {
 pub(super) fn page_request(state: &mut AppState, at: PageAt) -> Effect {
     let id = state.take_request_id();
     state.page_request = Some(id);
+    if state.view == View::Overdue {
+        return Effect::Request(Request::Overdue {
+            id,
+            at,
+            limit: PAGE_ROWS,
+            now: state.now,
+        });
+    }
     Effect::Request(Request::Page {
         id,
         filter: state.filter.clone(),
@@ -283,6 +299,7 @@ pub(super) fn detail_request(state: &mut AppState) -> Option<Effect> {
 pub(super) fn place_page(state: &mut AppState, at: PageAt, rows: Vec<Task>, total: u64) {
     let w = &mut state.window;
     w.total = total;
+    w.loading = false;
     match at {
         PageAt::First => {
             w.rows = rows;
@@ -314,6 +331,10 @@ pub(super) fn place_page(state: &mut AppState, at: PageAt, rows: Vec<Task>, tota
         }
     }
     let last = w.end().saturating_sub(1);
+    // Only a page fetched next to the window can complete a move; a reload starts afresh.
+    if let (Some(wanted), PageAt::After(_) | PageAt::Before(_)) = (w.wanted.take(), at) {
+        w.selected = wanted;
+    }
     w.selected = w.selected.clamp(w.offset, last.max(w.offset));
     w.keep_cursor_visible(u64::from(state.table_rows));
     if w.rows.is_empty() {

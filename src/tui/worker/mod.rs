@@ -3,7 +3,6 @@
 //! loop drops answers to questions it no longer asks. Actions go through the same store
 //! operations as the command line.
 
-use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::mpsc;
 use std::thread;
@@ -11,18 +10,19 @@ use std::thread;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
+mod overdue;
 mod providers;
 
 use super::flagged_pages;
 use super::msg::{Acted, Change, PageAt, Reply, Request};
-use super::state::{Counts, Detail, OverdueSummary};
+use super::state::{Counts, Detail};
 use crate::config::Config;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::overdue::{Thresholds, latest_receipt_due_by};
 use crate::domain::{Priority, Staff, Task, TaskId};
 use crate::letters::{LetterSources, render_task_letter};
 use crate::report::handover;
-use crate::report::overdue::{self, OverdueRules};
+use crate::report::overdue::OverdueRules;
 use crate::store::{Actor, NewLetter, Store, StoreError, Target, TaskFilter};
 
 /// What the worker needs besides the mirror: the practice's rules and who is acting.
@@ -50,8 +50,14 @@ impl Worker {
         thread::Builder::new()
             .name("taskgate-db".into())
             .spawn(move || {
+                let mut listing = None;
                 for request in rx {
-                    let reply = answer(&mut store, &ctx, request);
+                    // An action changes what is overdue; another connection's change shows in
+                    // the listing's data version.
+                    if matches!(request, Request::Act { .. }) {
+                        listing = None;
+                    }
+                    let reply = answer(&mut store, &ctx, &mut listing, request);
                     if replies.send(reply).is_err() {
                         break;
                     }
@@ -67,7 +73,12 @@ impl Worker {
     }
 }
 
-fn answer(store: &mut Store, ctx: &WorkerContext, request: Request) -> Reply {
+fn answer(
+    store: &mut Store,
+    ctx: &WorkerContext,
+    listing: &mut Option<overdue::Listing>,
+    request: Request,
+) -> Reply {
     match request {
         Request::Page {
             id,
@@ -121,8 +132,9 @@ fn answer(store: &mut Store, ctx: &WorkerContext, request: Request) -> Reply {
                 Err(e) => failed("the providers", &e),
             }
         }
-        Request::Overdue { id, now } => {
-            overdue_view(store, ctx, id, now).unwrap_or_else(|e| failed("the overdue list", &e))
+        Request::Overdue { id, at, limit, now } => {
+            overdue::page(store, ctx, listing, (id, at, limit, now))
+                .unwrap_or_else(|e| failed("the overdue list", &e))
         }
         Request::Handover { id, now } => {
             match handover::build_for_config(store, &ctx.config, &ctx.calendar, now, None) {
@@ -218,43 +230,6 @@ fn sign_off(
         "Handover signed off to {} (recorded in the audit log)",
         to.name
     ))
-}
-
-/// The overdue view's rows: overdue (most overdue first), then due soon, then stalled, each
-/// with the sentence that explains it. Built by the same report as `taskgate overdue`.
-fn overdue_view(
-    store: &Store,
-    ctx: &WorkerContext,
-    id: u64,
-    now: DateTime<Utc>,
-) -> Result<Reply, StoreError> {
-    let report = overdue::build(store, &ctx.calendar, &ctx.overdue_rules, now)
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let summary = OverdueSummary {
-        overdue: report.overdue.len(),
-        due_soon: report.due_soon.len(),
-        stalled: report.stalled.len(),
-    };
-    let rows = report
-        .overdue
-        .into_iter()
-        .chain(report.due_soon)
-        .map(|r| (r.id, r.explanation));
-    let stalled = report.stalled.into_iter().map(|r| (r.id, r.explanation));
-    let mut tasks = Vec::new();
-    let mut why = HashMap::new();
-    for (id, explanation) in rows.chain(stalled) {
-        if let Some(task) = store.task(id)? {
-            tasks.push(task);
-            why.insert(id, explanation);
-        }
-    }
-    Ok(Reply::Overdue {
-        id,
-        tasks,
-        why,
-        summary,
-    })
 }
 
 /// One page of the inbox in keyset order, and how many tasks the filter matches.
@@ -370,9 +345,8 @@ fn counts(
             latest_receipt_due_by(cal, threshold, soon_deadline),
         )?;
     }
-    let by_status: BTreeMap<_, _> = store.status_counts()?;
     Ok(Counts {
-        by_status,
+        unactioned: store.count_unactioned()?,
         overdue,
         due_soon: by_soon.saturating_sub(overdue),
     })
