@@ -428,20 +428,56 @@ fn the_cut_off_is_midnight_in_london() {
     // 1 July, so "before 1 July" must keep them. Read as UTC days, they would be purged.
     let s = Sandbox::new();
     s.ok(&["--now", "2026-06-30T23:30:00Z", "demo", "--tasks", "100"]);
-    let out = s.ok(&[
+    let unactioned = s.json(&[
+        "list", "--format", "json", "--status", "new", "--limit", "3",
+    ]);
+    let ids: Vec<String> = unactioned
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|t| t["id"].to_string())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    let mut reject = vec!["--now", "2026-06-30T23:30:00Z", "reject"];
+    reject.extend(ids.iter().map(String::as_str));
+    s.ok(&reject);
+    let patient = |id: &str| {
+        let all = s.json(&[
+            "list", "--format", "json", "--status", "rejected", "--limit", "0",
+        ]);
+        all.as_array()
+            .expect("a list")
+            .iter()
+            .find(|t| t["id"].to_string() == id)
+            .map(|t| t["patient"]["name"].clone())
+            .expect("the task is listed")
+    };
+    s.ok(&[
         "--now",
         "2026-07-02T12:00:00Z",
         "purge",
         "--closed-before",
         "2026-07-01",
     ]);
-    assert!(out.contains("Purged 0 "), "{out}");
-    let out = s.ok(&[
+    for id in &ids {
+        assert_ne!(
+            patient(id),
+            PURGED,
+            "task {id}, closed 00:30 on 1 July, is kept"
+        );
+    }
+    s.ok(&[
         "--now",
         "2026-07-02T12:00:00Z",
         "purge",
         "--closed-before",
         "2026-07-02",
     ]);
-    assert!(!out.contains("Purged 0 "), "{out}");
+    for id in &ids {
+        assert_eq!(
+            patient(id),
+            PURGED,
+            "task {id} is purged with the next day's cut-off"
+        );
+    }
 }

@@ -78,7 +78,7 @@ impl Store {
         // pages of the file where a copied mirror could still be read.
         self.conn.pragma_update(None, "secure_delete", true)?;
         let purged = self.purge_in_transaction(by, request);
-        let restored = self.conn.pragma_update(None, "secure_delete", false);
+        let restored = self.conn.pragma_update(None, "secure_delete", "FAST");
         let mut summary = purged?;
         restored?;
         if request.dry_run || summary.purged + summary.quarantined_removed == 0 {
