@@ -448,7 +448,7 @@ fn the_cut_off_is_midnight_in_london() {
         all.as_array()
             .expect("a list")
             .iter()
-            .find(|t| t["id"].to_string() == id)
+            .find(|t| t["id"].as_i64().is_some_and(|n| n.to_string() == id))
             .map(|t| t["patient"]["name"].clone())
             .expect("the task is listed")
     };
