@@ -374,6 +374,80 @@ fn search_sees_each_task_as_last_delivered_in_a_batch() {
     assert_eq!(found("teaching"), Vec::<String>::new());
 }
 
+/// Searches over open tasks read their own index; after every kind of change it must find
+/// exactly what the index of all tasks finds among the tasks in those statuses.
+#[test]
+fn searching_open_tasks_finds_what_searching_every_task_finds_among_them() {
+    let dir = TempDir::new().expect("tempdir");
+    let (mut store, _) = store_with(&dir, 40);
+    let words = [
+        "bloods",
+        "request 7",
+        "humber",
+        "hull",
+        "valley",
+        "patient1",
+        "zebra",
+    ];
+    let check = |store: &Store, when: &str| {
+        for statuses in [
+            vec![Status::New],
+            vec![Status::Assigned],
+            vec![Status::New, Status::Assigned],
+        ] {
+            for q in words {
+                let open = TaskFilter {
+                    statuses: statuses.clone(),
+                    search: Some(q.into()),
+                    ..TaskFilter::default()
+                };
+                let every = TaskFilter {
+                    search: Some(q.into()),
+                    ..TaskFilter::default()
+                };
+                let found: Vec<String> =
+                    all(store, &open).into_iter().map(|t| t.source_id).collect();
+                let expected: Vec<String> = all(store, &every)
+                    .into_iter()
+                    .filter(|t| statuses.contains(&t.status))
+                    .map(|t| t.source_id)
+                    .collect();
+                assert_eq!(found, expected, "{when}: {q:?} in {statuses:?}");
+                assert_eq!(store.count_tasks(&open).expect("count"), found.len() as u64);
+            }
+        }
+    };
+    check(&store, "imported");
+    let tasks = all(&store, &TaskFilter::default());
+    let rejected: Vec<_> = tasks[..6].iter().map(|t| (target(t), letter())).collect();
+    store.reject_with_letter(&jo(), &rejected).expect("reject");
+    let assigned: Vec<_> = tasks[6..12].iter().map(target).collect();
+    store.assign(&jo(), &assigned, "sam", None).expect("assign");
+    check(&store, "after a rejection and an assignment");
+    store.undo_last(&jo()).expect("undo the assignment");
+    store.undo_last(&jo()).expect("undo the rejection");
+    check(&store, "after undoing both");
+    // A later batch: new tasks (indexed at the batch's end), a closed one delivered again
+    // reworded, and a sender renaming itself.
+    let reworded = IncomingTask {
+        source_version: Some("2".into()),
+        subject: "Zebra crossing".into(),
+        ..incoming(3)
+    };
+    let renamed = IncomingTask {
+        provider_name: "Humber Valley Care".into(),
+        ..incoming(50)
+    };
+    let closed = IncomingTask {
+        status: Status::Completed,
+        ..incoming(51)
+    };
+    store
+        .insert_tasks([reworded, renamed, closed], "fhir", "sync", at(9, 30))
+        .expect("import");
+    check(&store, "after a second batch");
+}
+
 /// Which listed tasks a filter should keep, computed without the database.
 type Keep = Box<dyn Fn(&Task) -> bool>;
 

@@ -125,7 +125,9 @@ impl Store {
         if summary.purged > 0 {
             // A contentless index only marks deleted rows; merging its segments drops the old
             // words for good, instead of leaving them readable in the index's pages.
+            // The open-tasks index held every purged task once (all arrive unactioned).
             tx.execute("INSERT INTO tasks_fts (tasks_fts) VALUES ('optimize')", [])?;
+            tx.execute("INSERT INTO open_fts (open_fts) VALUES ('optimize')", [])?;
         }
         if summary.purged + summary.quarantined_removed > 0 {
             let detail = format!(

@@ -74,6 +74,16 @@ enum Direction {
 /// order and keeping the matches, instead of sorting every match to find the first few.
 const NARROW_SEARCH_MATCHES: i64 = 2000;
 
+/// The search index for a filter: the open-tasks index when the filter shows open tasks only
+/// (the inbox's usual views), else the index of every task.
+fn search_index(f: &TaskFilter) -> &'static str {
+    let open_only = !f.statuses.is_empty()
+        && f.statuses
+            .iter()
+            .all(|s| matches!(s, Status::New | Status::Assigned));
+    if open_only { "open_fts" } else { "tasks_fts" }
+}
+
 /// How a search term joins the rest of the filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Search {
@@ -118,8 +128,9 @@ impl Clause {
             Search::Broad(q) => ("+", Some(q)),
         };
         if let Some(query) = query {
+            let index = search_index(f);
             parts.push(format!(
-                "{plus}t.id IN (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ?)"
+                "{plus}t.id IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)"
             ));
             values.push(Value::Text(query));
         }
@@ -219,12 +230,12 @@ impl Store {
         let Some(query) = f.search.as_deref().and_then(match_query) else {
             return Ok(Search::None);
         };
+        let index = search_index(f);
         let matches: i64 = self
             .conn
-            .prepare_cached(
-                "SELECT count(*) FROM \
-                 (SELECT rowid FROM tasks_fts WHERE tasks_fts MATCH ? LIMIT ?)",
-            )?
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM (SELECT rowid FROM {index} WHERE {index} MATCH ? LIMIT ?)"
+            ))?
             .query_row(rusqlite::params![query, NARROW_SEARCH_MATCHES + 1], |r| {
                 r.get(0)
             })?;

@@ -114,6 +114,13 @@ const INDEX_NEW_TASKS: &str = "INSERT INTO tasks_fts (rowid, subject, body, prov
     t.patient_name || ' ' || coalesce(t.patient_nhs, '') \
     FROM tasks t JOIN providers p ON p.ods_code = t.provider_ods WHERE t.id > ? ORDER BY t.id";
 
+/// The batch's new open tasks, for the open-tasks search index (schema migration 4).
+const INDEX_NEW_OPEN_TASKS: &str = "INSERT INTO open_fts (rowid, subject, body, provider, \
+    patient) SELECT t.id, t.subject, t.body, p.name || ' ' || t.provider_ods, \
+    t.patient_name || ' ' || coalesce(t.patient_nhs, '') \
+    FROM tasks t JOIN providers p ON p.ods_code = t.provider_ods \
+    WHERE t.id > ? AND t.status IN ('new', 'assigned') ORDER BY t.id";
+
 const UPSERT_SEEN_PROVIDER: &str = "INSERT INTO providers (ods_code, name) \
     VALUES (?1, CASE WHEN ?2 = '' THEN ?1 ELSE ?2 END) \
     ON CONFLICT (ods_code) DO UPDATE SET name = excluded.name \
@@ -268,6 +275,8 @@ fn upsert_rows<I: IntoIterator<Item = IncomingTask>>(
     }
     // New tasks take ids above every existing one, so this indexes exactly this batch's.
     tx.prepare_cached(INDEX_NEW_TASKS)?.execute([last_before])?;
+    tx.prepare_cached(INDEX_NEW_OPEN_TASKS)?
+        .execute([last_before])?;
     tx.prepare_cached("DELETE FROM fts_deferred")?.execute([])?;
     if summary.inserted + summary.updated > 0 {
         let detail = format!(
