@@ -5,8 +5,10 @@
 //!   and its later changes are re-based on that version.
 //! - 409/412: another desk changed the task first. The server's current version is read and
 //!   kept beside our changes, the task is marked `conflict`, and its changes wait for a person.
-//!   (If the server's version is exactly what we sent, it is our own earlier write whose answer
-//!   was lost to a dropped connection: that is a confirmation, not a conflict.)
+//!   If the server's version is exactly what we sent (or what this change and the task's next
+//!   ones make of it), it is our own earlier write whose answer never reached the mirror: a
+//!   dropped connection, or a kill or power cut between the server taking the change and the
+//!   mirror recording it. That is a confirmation, not a conflict, and nothing is sent again.
 //! - No answer, or a 5xx: the entry stays pending and backs off; the push stops there, since a
 //!   server that is down or failing does not improve by being asked again at once.
 //! - Any other refusal (400, 401, 403, 404): the set-up needs a person; the entry stays pending,
@@ -25,8 +27,9 @@ use crate::store::{Actor, NewConflict, OutboxEntry, PushQueue, Store};
 
 /// What to do with a task's remaining changes after one of them.
 enum Next {
-    /// Go on to the task's next change.
-    Continue,
+    /// Go on past this many of the task's changes (this one, and any later ones the server
+    /// turned out to hold already).
+    Continue(usize),
     /// Leave the task's later changes for another cycle (they must follow this one).
     HoldTask,
 }
@@ -41,7 +44,8 @@ pub(super) fn push(
     let ctx = MapContext::new(&config.practice_ods).with_groups(&config.group_ids);
     for task in store.push_queue(by.now)? {
         let mut copy = ServerCopy::of(&task);
-        for entry in &task.entries {
+        let mut rest = task.entries.as_slice();
+        while let Some((entry, later)) = rest.split_first() {
             let step = PushStep {
                 task_id: task.task_id,
                 url: format!(
@@ -50,9 +54,10 @@ pub(super) fn push(
                     utf8_percent_encode(&task.source_id, URL_VALUE)
                 ),
                 entry,
+                later,
             };
             match step.send(client, store, &ctx, by, &mut copy, report)? {
-                Next::Continue => {}
+                Next::Continue(settled) => rest = rest.get(settled..).unwrap_or_default(),
                 Next::HoldTask => break,
             }
         }
@@ -63,13 +68,24 @@ pub(super) fn push(
 /// The task as the server last gave it to us, updated as its changes are confirmed.
 struct ServerCopy {
     raw: Option<String>,
+    /// The version the server gave our last confirmed change in this cycle. The queue was read
+    /// before it was sent, so the later entries in hand still name the version before it; sent
+    /// against that, the task's second change would be refused as stale and reported as a
+    /// conflict with our own first change.
+    version: Option<String>,
 }
 
 impl ServerCopy {
     fn of(task: &PushQueue) -> ServerCopy {
         ServerCopy {
             raw: task.raw.clone(),
+            version: None,
         }
+    }
+
+    fn confirmed(&mut self, raw: String, version: Option<String>) {
+        self.raw = Some(raw);
+        self.version = version;
     }
 }
 
@@ -77,6 +93,8 @@ struct PushStep<'a> {
     task_id: TaskId,
     url: String,
     entry: &'a OutboxEntry,
+    /// The task's changes after this one, oldest first.
+    later: &'a [OutboxEntry],
 }
 
 impl PushStep<'_> {
@@ -89,7 +107,7 @@ impl PushStep<'_> {
         copy: &mut ServerCopy,
         report: &mut CycleReport,
     ) -> Result<Next, Stop> {
-        let (body, version) = match self.prepare(ctx, copy.raw.as_deref()) {
+        let (body, version) = match self.prepare(ctx, copy) {
             Ok(ready) => ready,
             Err(reason) => {
                 store.fail_push(self.entry.id, self.task_id, &reason)?;
@@ -128,15 +146,16 @@ impl PushStep<'_> {
                     Some(&raw),
                     new_version.as_deref(),
                 )?;
-                copy.raw = Some(raw);
                 report.pushed += 1;
                 // Without the new version a later change would be refused as stale: it waits
                 // for the next cycle.
-                Ok(if new_version.is_some() {
-                    Next::Continue
+                let next = if new_version.is_some() {
+                    Next::Continue(1)
                 } else {
                     Next::HoldTask
-                })
+                };
+                copy.confirmed(raw, new_version);
+                Ok(next)
             }
             404 => {
                 let e = RemoteError::Refused {
@@ -151,9 +170,9 @@ impl PushStep<'_> {
     }
 
     /// The PUT body and the version for `If-Match`, or why this change can never be sent.
-    fn prepare(&self, ctx: &MapContext<'_>, raw: Option<&str>) -> Result<(Value, String), String> {
+    fn prepare(&self, ctx: &MapContext<'_>, copy: &ServerCopy) -> Result<(Value, String), String> {
         let task = self.task_id;
-        let raw = raw.ok_or_else(|| {
+        let raw = copy.raw.as_deref().ok_or_else(|| {
             format!(
                 "task {task} did not come from the FHIR server, so its change cannot be sent \
                  there; it stays in this mirror only"
@@ -165,10 +184,10 @@ impl PushStep<'_> {
             .map_err(|e| format!("the change to task {task} cannot be read: {e}"))?;
         let body = resource_for_push(&raw, &change, ctx)
             .map_err(|e| format!("the change to task {task} cannot be written as FHIR: {e}"))?;
-        let version = self
-            .entry
-            .base_source_version
+        let version = copy
+            .version
             .clone()
+            .or_else(|| self.entry.base_source_version.clone())
             .or_else(|| version_of(&raw))
             .ok_or_else(|| {
                 format!("task {task} has no server version to send the change against")
@@ -203,11 +222,21 @@ impl PushStep<'_> {
         };
         let raw = theirs.to_string();
         let version = version_of(&theirs);
-        if same_apart_from_meta(&theirs, sent) {
-            store.confirm_push(self.entry.id, self.task_id, Some(&raw), version.as_deref())?;
-            copy.raw = Some(raw);
-            report.pushed += 1;
-            return Ok(Next::Continue);
+        let ours = self.ours_on_server(ctx, &theirs, sent);
+        if ours > 0 {
+            let settled = std::iter::once(self.entry).chain(self.later.iter().take(ours - 1));
+            for entry in settled {
+                store.confirm_push(entry.id, self.task_id, Some(&raw), version.as_deref())?;
+                report.pushed += 1;
+            }
+            // As after a 2xx: without the version, a later change would be refused as stale.
+            let next = if version.is_some() {
+                Next::Continue(ours)
+            } else {
+                Next::HoldTask
+            };
+            copy.confirmed(raw, version);
+            return Ok(next);
         }
         let theirs_task = incoming_from_resource(&theirs, ctx).ok();
         store.record_conflict(
@@ -223,6 +252,31 @@ impl PushStep<'_> {
         report.conflicts += 1;
         report.conflicted_tasks.push(self.task_id);
         Ok(Next::HoldTask)
+    }
+
+    /// How many of the task's changes, from this one on, make up the server's version: 1 when
+    /// it is exactly what we sent, 2 when it is that with our next change applied on top, and so
+    /// on; 0 when it is not ours (someone else wrote, and it is a real conflict). More than one
+    /// when the mirror lost several commits at once, as a power cut can take the last few
+    /// commits of a WAL database with `synchronous = NORMAL`.
+    fn ours_on_server(&self, ctx: &MapContext<'_>, theirs: &Value, sent: &Value) -> usize {
+        if same_apart_from_meta(theirs, sent) {
+            return 1;
+        }
+        let mut body = sent.clone();
+        for (n, entry) in self.later.iter().enumerate() {
+            let Ok(change) = PushChange::from_payload(&entry.payload) else {
+                return 0;
+            };
+            let Ok(next) = resource_for_push(&body, &change, ctx) else {
+                return 0;
+            };
+            if same_apart_from_meta(theirs, &next) {
+                return n + 2;
+            }
+            body = next;
+        }
+        0
     }
 
     /// The change did not get through: it waits and backs off. A server that cannot be reached

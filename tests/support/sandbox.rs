@@ -45,6 +45,22 @@ impl Sandbox {
         self.path("mirror.sqlite")
     }
 
+    /// Points the config at a FHIR server (the test peer): `taskgate sync` then pulls from it
+    /// and pushes to it, with the peer's token from the environment `command` sets.
+    pub fn use_fhir(&self, base_url: &str) {
+        let config = std::fs::read_to_string(self.config_file()).expect("read the config");
+        assert_eq!(config.matches("kind = \"demo\"").count(), 1);
+        let source = format!(
+            "kind = \"fhir\"\nbase_url = \"{base_url}\"\ntoken_env = \"{}\"",
+            super::peer::TOKEN_ENV
+        );
+        std::fs::write(
+            self.config_file(),
+            config.replace("kind = \"demo\"", &source),
+        )
+        .expect("write the config");
+    }
+
     /// Where taskgate writes its log in this sandbox (the platform data dir).
     pub fn log_file(&self) -> PathBuf {
         self.path("data/taskgate/logs/taskgate.log")
@@ -70,7 +86,10 @@ impl Sandbox {
             // The first member of staff in the example config acts.
             .env("TASKGATE_USER", "aclarke")
             .env_remove("TASKGATE_LOG")
-            .env_remove("TASKGATE_TEST_PANIC");
+            .env_remove("TASKGATE_TEST_PANIC")
+            // A sandbox pointed at the FHIR test peer (`use_fhir`) finds its token here; no
+            // other command reads the variable.
+            .env(super::peer::TOKEN_ENV, super::peer::TOKEN);
         if !args.contains(&"--db") {
             c.arg("--db").arg(self.db());
         }
