@@ -33,6 +33,8 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<()> {
     let now = ctx.clock.now();
     let out = io::BufWriter::new(io::stdout().lock());
     let mut printer = Printer::new(args.format, out, &calendar, now)?;
+    // The search runs once; every page reads its matches.
+    let selection = store.select(&filter)?;
     let mut after: Option<PageKey> = None;
     let mut left = if args.limit == 0 {
         usize::MAX
@@ -41,7 +43,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<()> {
     };
     while left > 0 {
         let want = PAGE.min(left);
-        let rows = store.tasks_after(&filter, after, want)?;
+        let rows = store.page_after(&selection, after, want)?;
         for task in &rows {
             printer.row(task)?;
         }

@@ -42,7 +42,7 @@ pub use import::FileImport;
 pub use mirror_key::{ENCRYPTION_BUILT, KeyError, MirrorKey, use_mirror_key};
 pub use misc::QuarantinedRow;
 pub use purge::{PURGED, PurgeRequest, PurgeSummary};
-pub use query::{PageKey, TaskFilter};
+pub use query::{PageKey, Selection, TaskFilter};
 pub use records::{Note, OutboxEntry, StoredLetter};
 pub use stats::ReceivedWindow;
 pub use sync::{Conflict, NewConflict, PulledPage, PushQueue, ResolveError};
@@ -171,6 +171,7 @@ impl Store {
              PRAGMA cache_size = {READING_CACHE_KIB};"
         ))?;
         conn.set_prepared_statement_cache_capacity(64);
+        query::register_in_matches(&conn)?;
         schema::migrate(&mut conn)?;
         Ok(Store {
             conn,

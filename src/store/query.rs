@@ -70,29 +70,107 @@ enum Direction {
     Backward,
 }
 
-/// Above this many matches a search is "broad": a page is found by walking tasks in triage
-/// order and keeping the matches, instead of sorting every match to find the first few.
-const NARROW_SEARCH_MATCHES: i64 = 2000;
+/// Up to this many matches a search is "narrow": `SQLite` looks the matches up by id and sorts
+/// them. Above it, a page is found by walking the filter's index in triage order and keeping
+/// the tasks in the list of matches, which stops as soon as the page is full.
+const NARROW_SEARCH_MATCHES: usize = 2000;
 
-/// The search index for a filter: the open-tasks index when the filter shows open tasks only
-/// (the inbox's usual views), else the index of every task.
-fn search_index(f: &TaskFilter) -> &'static str {
+/// The columns typed words are looked for in; the open-tasks index also has `status`.
+const TEXT_COLUMNS: &str = "{subject body provider patient}";
+
+/// Which index a filter's search reads, and the FTS5 query to ask it.
+///
+/// A filter showing open tasks only (the inbox's usual views) reads the open-tasks index, with
+/// the typed words kept to the text columns and, when it shows one open status, that status
+/// asked for too: the answer is then exactly the tasks the filter lists, before any provider or
+/// owner filter. Any other filter reads the index of every task, exact when it lists every
+/// status.
+fn search_plan(f: &TaskFilter, words: &str) -> (&'static str, String, bool) {
     let open_only = !f.statuses.is_empty()
         && f.statuses
             .iter()
             .all(|s| matches!(s, Status::New | Status::Assigned));
-    if open_only { "open_fts" } else { "tasks_fts" }
+    if !open_only {
+        return ("tasks_fts", words.to_owned(), f.statuses.is_empty());
+    }
+    let both = f.statuses.contains(&Status::New) && f.statuses.contains(&Status::Assigned);
+    let query = match f.statuses.first() {
+        Some(one) if !both => format!(
+            "{TEXT_COLUMNS} : ({words}) AND status : \"{}\"",
+            one.as_str()
+        ),
+        _ => format!("{TEXT_COLUMNS} : ({words})"),
+    };
+    ("open_fts", query, true)
 }
 
-/// How a search term joins the rest of the filter.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A filter whose search has been run: its pages and its count all read the same matches, so a
+/// screen that wants a page and a total searches once. Made by [`Store::select`].
+#[derive(Debug, Clone)]
+pub struct Selection {
+    filter: TaskFilter,
+    search: Search,
+}
+
+#[derive(Debug, Clone)]
 enum Search {
     None,
-    /// Few matches: look them up by id and sort them.
-    Narrow(String),
-    /// Many matches: the unary `+` stops `SQLite` driving the query from the match list, so it
-    /// walks an index in triage order and stops at the page's end.
-    Broad(String),
+    Found {
+        /// How many tasks the index matched.
+        matched: u64,
+        /// Whether those are exactly the tasks the filter's statuses list, so that `matched`
+        /// is the count when no provider or owner narrows it further.
+        exact: bool,
+        how: Matches,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum Matches {
+    /// Few: the index is asked again inside the page's query, which then starts from them.
+    Narrow { index: &'static str, query: String },
+    /// Many: their ids, ascending, as little-endian `i64`s for `in_matches`.
+    Broad(Vec<u8>),
+}
+
+/// Registers `in_matches(ids, id)` on a connection: true when `id` is among `ids`, a blob of
+/// ascending little-endian `i64`s. A broad search binds its matches this way so that the page's
+/// walk in triage order tests each task with a binary search, where `id IN (subquery)` would
+/// first copy every match into a temporary b-tree on each request.
+pub(super) fn register_in_matches(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "in_matches",
+        2,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| {
+            let ids = ctx.get_raw(0).as_blob()?;
+            let id: i64 = ctx.get(1)?;
+            Ok(sorted_ids_contain(ids, id))
+        },
+    )
+}
+
+fn sorted_ids_contain(ids: &[u8], id: i64) -> bool {
+    let (mut low, mut high) = (0, ids.len() / 8);
+    while low < high {
+        let mid = low + (high - low) / 2;
+        let at = mid * 8;
+        let Some(bytes) = ids
+            .get(at..at + 8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        else {
+            return false;
+        };
+        match i64::from_le_bytes(bytes).cmp(&id) {
+            std::cmp::Ordering::Less => low = mid + 1,
+            std::cmp::Ordering::Greater => high = mid,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
 }
 
 /// A WHERE clause with placeholders only, and the values to bind to them.
@@ -102,17 +180,16 @@ struct Clause {
 }
 
 impl Clause {
-    fn new(f: &TaskFilter, search: Search) -> Clause {
+    /// The filter's conditions, reading `statuses` in place of the filter's own (a page of
+    /// several statuses is read one status at a time).
+    fn new(sel: &Selection, statuses: &[Status]) -> Clause {
+        let f = &sel.filter;
         let mut parts: Vec<String> = Vec::new();
         let mut values = Vec::new();
-        if !f.statuses.is_empty() {
-            let marks = vec!["?"; f.statuses.len()].join(", ");
+        if !statuses.is_empty() {
+            let marks = vec!["?"; statuses.len()].join(", ");
             parts.push(format!("t.status IN ({marks})"));
-            values.extend(
-                f.statuses
-                    .iter()
-                    .map(|s| Value::Text(s.as_str().to_owned())),
-            );
+            values.extend(statuses.iter().map(|s| Value::Text(s.as_str().to_owned())));
         }
         if let Some(provider) = &f.provider {
             parts.push("t.provider_ods = ?".to_owned());
@@ -122,17 +199,19 @@ impl Clause {
             parts.push("t.owner = ?".to_owned());
             values.push(Value::Text(owner.clone()));
         }
-        let (plus, query) = match search {
-            Search::None => ("", None),
-            Search::Narrow(q) => ("", Some(q)),
-            Search::Broad(q) => ("+", Some(q)),
-        };
-        if let Some(query) = query {
-            let index = search_index(f);
-            parts.push(format!(
-                "{plus}t.id IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)"
-            ));
-            values.push(Value::Text(query));
+        if let Search::Found { how, .. } = &sel.search {
+            match how {
+                Matches::Narrow { index, query } => {
+                    parts.push(format!(
+                        "t.id IN (SELECT rowid FROM {index} WHERE {index} MATCH ?)"
+                    ));
+                    values.push(Value::Text(query.clone()));
+                }
+                Matches::Broad(ids) => {
+                    parts.push("in_matches(?, t.id)".to_owned());
+                    values.push(Value::Blob(ids.clone()));
+                }
+            }
         }
         if parts.is_empty() {
             parts.push("1".to_owned());
@@ -154,6 +233,40 @@ impl Clause {
 }
 
 impl Store {
+    /// Runs the filter's search, if it has one, for [`Store::page_after`],
+    /// [`Store::page_before`] and [`Store::count_selected`] to share.
+    pub fn select(&self, f: &TaskFilter) -> Result<Selection> {
+        let Some(words) = f.search.as_deref().and_then(match_query) else {
+            return Ok(Selection {
+                filter: f.clone(),
+                search: Search::None,
+            });
+        };
+        let (index, query, exact) = search_plan(f, &words);
+        let mut ids: Vec<u8> = Vec::new();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT rowid FROM {index} WHERE {index} MATCH ? ORDER BY rowid"
+        ))?;
+        let mut rows = stmt.query([&query])?;
+        while let Some(row) = rows.next()? {
+            ids.extend_from_slice(&row.get::<_, i64>(0)?.to_le_bytes());
+        }
+        let found = ids.len() / 8;
+        let how = if found <= NARROW_SEARCH_MATCHES {
+            Matches::Narrow { index, query }
+        } else {
+            Matches::Broad(ids)
+        };
+        Ok(Selection {
+            filter: f.clone(),
+            search: Search::Found {
+                matched: u64::try_from(found).unwrap_or(u64::MAX),
+                exact,
+                how,
+            },
+        })
+    }
+
     /// Up to `limit` tasks just after `after` in triage order (from the start when `None`).
     pub fn tasks_after(
         &self,
@@ -161,7 +274,7 @@ impl Store {
         after: Option<PageKey>,
         limit: usize,
     ) -> Result<Vec<Task>> {
-        self.page(f, after, Direction::Forward, limit)
+        self.page_after(&self.select(f)?, after, limit)
     }
 
     /// Up to `limit` tasks just before `before` (before the very end when `None`, for `G`),
@@ -172,7 +285,27 @@ impl Store {
         before: Option<PageKey>,
         limit: usize,
     ) -> Result<Vec<Task>> {
-        let mut tasks = self.page(f, before, Direction::Backward, limit)?;
+        self.page_before(&self.select(f)?, before, limit)
+    }
+
+    /// [`Store::tasks_after`] for a selection already made.
+    pub fn page_after(
+        &self,
+        sel: &Selection,
+        after: Option<PageKey>,
+        limit: usize,
+    ) -> Result<Vec<Task>> {
+        self.page(sel, after, Direction::Forward, limit)
+    }
+
+    /// [`Store::tasks_before`] for a selection already made.
+    pub fn page_before(
+        &self,
+        sel: &Selection,
+        before: Option<PageKey>,
+        limit: usize,
+    ) -> Result<Vec<Task>> {
+        let mut tasks = self.page(sel, before, Direction::Backward, limit)?;
         tasks.reverse();
         Ok(tasks)
     }
@@ -182,19 +315,16 @@ impl Store {
     /// single `IN` query would sort every matching task to find the first few.
     fn page(
         &self,
-        f: &TaskFilter,
+        sel: &Selection,
         key: Option<PageKey>,
         direction: Direction,
         limit: usize,
     ) -> Result<Vec<Task>> {
-        if f.statuses.len() > 1 {
+        let statuses = &sel.filter.statuses;
+        if statuses.len() > 1 {
             let mut merged = Vec::new();
-            for status in &f.statuses {
-                let one = TaskFilter {
-                    statuses: vec![*status],
-                    ..f.clone()
-                };
-                merged.extend(self.page(&one, key, direction, limit)?);
+            for status in statuses {
+                merged.extend(self.page_of(sel, &[*status], key, direction, limit)?);
             }
             merged.sort_by_key(PageKey::of);
             merged.dedup_by_key(|t| t.id);
@@ -204,7 +334,18 @@ impl Store {
             merged.truncate(limit);
             return Ok(merged);
         }
-        let mut clause = Clause::new(f, self.search_strategy(f)?);
+        self.page_of(sel, statuses, key, direction, limit)
+    }
+
+    fn page_of(
+        &self,
+        sel: &Selection,
+        statuses: &[Status],
+        key: Option<PageKey>,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<Task>> {
+        let mut clause = Clause::new(sel, statuses);
         let (op, order) = match direction {
             Direction::Forward => (">", "ASC"),
             Direction::Backward => ("<", "DESC"),
@@ -225,33 +366,27 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Probes how many tasks a search matches, stopping just past the narrow limit.
-    fn search_strategy(&self, f: &TaskFilter) -> Result<Search> {
-        let Some(query) = f.search.as_deref().and_then(match_query) else {
-            return Ok(Search::None);
-        };
-        let index = search_index(f);
-        let matches: i64 = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT count(*) FROM (SELECT rowid FROM {index} WHERE {index} MATCH ? LIMIT ?)"
-            ))?
-            .query_row(rusqlite::params![query, NARROW_SEARCH_MATCHES + 1], |r| {
-                r.get(0)
-            })?;
-        Ok(if matches > NARROW_SEARCH_MATCHES {
-            Search::Broad(query)
-        } else {
-            Search::Narrow(query)
-        })
-    }
-
     /// How many tasks the filter matches (the list's "n of m").
     pub fn count_tasks(&self, f: &TaskFilter) -> Result<u64> {
-        // A broad search is counted by walking the filter's index and probing the set of
-        // matches, as its pages are found; reading every matching row to check its status would
-        // touch a row per match, scattered across the whole mirror.
-        let clause = Clause::new(f, self.search_strategy(f)?);
+        self.count_selected(&self.select(f)?)
+    }
+
+    /// [`Store::count_tasks`] for a selection already made. A search whose index answered
+    /// exactly the filter's tasks is counted by its number of matches; anything else is
+    /// counted by walking the filter's index and testing each task against the matches, as
+    /// its pages are found.
+    pub fn count_selected(&self, sel: &Selection) -> Result<u64> {
+        if let Search::Found {
+            matched,
+            exact: true,
+            ..
+        } = sel.search
+            && sel.filter.provider.is_none()
+            && sel.filter.owner.is_none()
+        {
+            return Ok(matched);
+        }
+        let clause = Clause::new(sel, &sel.filter.statuses);
         let sql = format!("SELECT count(*) FROM tasks t WHERE {}", clause.sql);
         let n: i64 = self
             .conn

@@ -7,7 +7,13 @@ use rusqlite::Connection;
 use super::{Result, StoreError};
 
 /// Migration `n` (1-based) is `MIGRATIONS[n - 1]`.
-const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4];
+const MIGRATIONS: &[&str] = &[
+    MIGRATION_1,
+    MIGRATION_2,
+    MIGRATION_3,
+    MIGRATION_4,
+    MIGRATION_5,
+];
 
 const MIGRATION_1: &str = r"
 CREATE TABLE providers (
@@ -392,6 +398,86 @@ BEGIN
     INSERT INTO open_fts (rowid, subject, body, provider, patient)
     SELECT id, subject, body, new.name || ' ' || new.ods_code,
            patient_name || ' ' || coalesce(patient_nhs, '')
+    FROM tasks WHERE provider_ods = new.ods_code AND status IN ('new', 'assigned')
+    AND NOT EXISTS (SELECT 1 FROM fts_deferred d WHERE tasks.id > d.after_id);
+END;
+";
+
+/// The open-tasks search index learns each task's status, as a word in a column of its own that
+/// typed words never reach. A search in the inbox's usual view (unactioned) then asks the index
+/// for "these words and status new" and gets exactly the tasks the screen lists, so the screen's
+/// "n of m" is the length of that answer; before, the count had to walk every unactioned task
+/// and test it against the matches. A task moving between new and assigned is already re-indexed
+/// by the update trigger (its status changes), so keeping the column costs nothing more.
+const MIGRATION_5: &str = r"
+DROP TRIGGER open_fts_insert;
+DROP TRIGGER open_fts_update;
+DROP TRIGGER open_fts_delete;
+DROP TRIGGER open_fts_provider_renamed;
+DROP TABLE open_fts;
+
+CREATE VIRTUAL TABLE open_fts USING fts5 (
+    subject, body, provider, patient, status,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO open_fts (rowid, subject, body, provider, patient, status)
+SELECT t.id, t.subject, t.body, coalesce(p.name, '') || ' ' || t.provider_ods,
+       t.patient_name || ' ' || coalesce(t.patient_nhs, ''), t.status
+FROM tasks t LEFT JOIN providers p ON p.ods_code = t.provider_ods
+WHERE t.status IN ('new', 'assigned') ORDER BY t.id;
+
+CREATE TRIGGER open_fts_insert AFTER INSERT ON tasks
+WHEN new.status IN ('new', 'assigned')
+    AND NOT EXISTS (SELECT 1 FROM fts_deferred WHERE new.id > after_id)
+BEGIN
+    INSERT INTO open_fts (rowid, subject, body, provider, patient, status)
+    VALUES (
+        new.id, new.subject, new.body,
+        coalesce((SELECT name FROM providers WHERE ods_code = new.provider_ods), '')
+            || ' ' || new.provider_ods,
+        new.patient_name || ' ' || coalesce(new.patient_nhs, ''),
+        new.status
+    );
+END;
+
+-- Opening, closing, rewording or moving a task between new and assigned: out of the index if
+-- it was open, back in (with its new status) if it is.
+CREATE TRIGGER open_fts_update AFTER UPDATE OF status, subject, body, provider_ods,
+    patient_name, patient_nhs ON tasks
+WHEN (old.status IN ('new', 'assigned') OR new.status IN ('new', 'assigned'))
+    AND (old.status IS NOT new.status OR old.subject IS NOT new.subject
+        OR old.body IS NOT new.body OR old.provider_ods IS NOT new.provider_ods
+        OR old.patient_name IS NOT new.patient_name OR old.patient_nhs IS NOT new.patient_nhs)
+    AND NOT EXISTS (SELECT 1 FROM fts_deferred WHERE new.id > after_id)
+BEGIN
+    DELETE FROM open_fts WHERE rowid = old.id AND old.status IN ('new', 'assigned');
+    INSERT INTO open_fts (rowid, subject, body, provider, patient, status)
+    SELECT new.id, new.subject, new.body,
+        coalesce((SELECT name FROM providers WHERE ods_code = new.provider_ods), '')
+            || ' ' || new.provider_ods,
+        new.patient_name || ' ' || coalesce(new.patient_nhs, ''),
+        new.status
+    WHERE new.status IN ('new', 'assigned');
+END;
+
+CREATE TRIGGER open_fts_delete AFTER DELETE ON tasks
+WHEN old.status IN ('new', 'assigned')
+BEGIN
+    DELETE FROM open_fts WHERE rowid = old.id;
+END;
+
+CREATE TRIGGER open_fts_provider_renamed AFTER UPDATE OF name ON providers
+WHEN old.name IS NOT new.name
+BEGIN
+    DELETE FROM open_fts WHERE rowid IN (
+        SELECT id FROM tasks WHERE provider_ods = new.ods_code
+        AND status IN ('new', 'assigned')
+        AND NOT EXISTS (SELECT 1 FROM fts_deferred d WHERE tasks.id > d.after_id)
+    );
+    INSERT INTO open_fts (rowid, subject, body, provider, patient, status)
+    SELECT id, subject, body, new.name || ' ' || new.ods_code,
+           patient_name || ' ' || coalesce(patient_nhs, ''), status
     FROM tasks WHERE provider_ods = new.ods_code AND status IN ('new', 'assigned')
     AND NOT EXISTS (SELECT 1 FROM fts_deferred d WHERE tasks.id > d.after_id);
 END;

@@ -114,10 +114,10 @@ const INDEX_NEW_TASKS: &str = "INSERT INTO tasks_fts (rowid, subject, body, prov
     t.patient_name || ' ' || coalesce(t.patient_nhs, '') \
     FROM tasks t JOIN providers p ON p.ods_code = t.provider_ods WHERE t.id > ? ORDER BY t.id";
 
-/// The batch's new open tasks, for the open-tasks search index (schema migration 4).
+/// The batch's new open tasks, for the open-tasks search index (schema migrations 4 and 5).
 const INDEX_NEW_OPEN_TASKS: &str = "INSERT INTO open_fts (rowid, subject, body, provider, \
-    patient) SELECT t.id, t.subject, t.body, p.name || ' ' || t.provider_ods, \
-    t.patient_name || ' ' || coalesce(t.patient_nhs, '') \
+    patient, status) SELECT t.id, t.subject, t.body, p.name || ' ' || t.provider_ods, \
+    t.patient_name || ' ' || coalesce(t.patient_nhs, ''), t.status \
     FROM tasks t JOIN providers p ON p.ods_code = t.provider_ods \
     WHERE t.id > ? AND t.status IN ('new', 'assigned') ORDER BY t.id";
 

@@ -10,7 +10,7 @@ use super::worker::WorkerContext;
 use crate::domain::Agreement;
 use crate::domain::Task;
 use crate::domain::policy::{Flag, ProviderFacts, flags_for};
-use crate::store::{PageKey, Store, StoreError, TaskFilter};
+use crate::store::{PageKey, Selection, Store, StoreError, TaskFilter};
 
 const BATCH: usize = 500;
 
@@ -36,28 +36,28 @@ pub(super) fn page(
             .iter()
             .any(|r| r.flag == flag)
     };
+    // The search (if any) runs once for every batch of the page and of the count.
+    let sel = store.select(filter)?;
     let rows = match at {
-        PageAt::First => forward(store, filter, None, limit, &raises)?,
-        PageAt::After(key) | PageAt::From(key) => {
-            forward(store, filter, Some(key), limit, &raises)?
-        }
-        PageAt::Last => backward(store, filter, None, limit, &raises)?,
-        PageAt::Before(key) => backward(store, filter, Some(key), limit, &raises)?,
+        PageAt::First => forward(store, &sel, None, limit, &raises)?,
+        PageAt::After(key) | PageAt::From(key) => forward(store, &sel, Some(key), limit, &raises)?,
+        PageAt::Last => backward(store, &sel, None, limit, &raises)?,
+        PageAt::Before(key) => backward(store, &sel, Some(key), limit, &raises)?,
     };
-    let total = forward(store, filter, None, usize::MAX, &raises)?.len() as u64;
+    let total = forward(store, &sel, None, usize::MAX, &raises)?.len() as u64;
     Ok((rows, total))
 }
 
 fn forward(
     store: &Store,
-    filter: &TaskFilter,
+    sel: &Selection,
     mut after: Option<PageKey>,
     limit: usize,
     raises: &dyn Fn(&Task) -> bool,
 ) -> Result<Vec<Task>, StoreError> {
     let mut out = Vec::new();
     loop {
-        let batch = store.tasks_after(filter, after, BATCH)?;
+        let batch = store.page_after(sel, after, BATCH)?;
         let done = batch.len() < BATCH;
         after = batch.last().map(PageKey::of);
         out.extend(batch.into_iter().filter(|t| raises(t)));
@@ -70,14 +70,14 @@ fn forward(
 
 fn backward(
     store: &Store,
-    filter: &TaskFilter,
+    sel: &Selection,
     mut before: Option<PageKey>,
     limit: usize,
     raises: &dyn Fn(&Task) -> bool,
 ) -> Result<Vec<Task>, StoreError> {
     let mut out: Vec<Task> = Vec::new();
     loop {
-        let batch = store.tasks_before(filter, before, BATCH)?;
+        let batch = store.page_before(sel, before, BATCH)?;
         let done = batch.len() < BATCH;
         before = batch.first().map(PageKey::of);
         // Batches come oldest first; collect newest first, then turn the page round.

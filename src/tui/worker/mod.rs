@@ -232,20 +232,22 @@ fn sign_off(
     ))
 }
 
-/// One page of the inbox in keyset order, and how many tasks the filter matches.
+/// One page of the inbox in keyset order, and how many tasks the filter matches; a search is
+/// run once for both.
 fn plain_page(
     store: &Store,
     filter: &TaskFilter,
     at: PageAt,
     limit: usize,
 ) -> Result<(Vec<Task>, u64), StoreError> {
+    let sel = store.select(filter)?;
     let rows = match at {
-        PageAt::First => store.tasks_after(filter, None, limit)?,
-        PageAt::After(key) | PageAt::From(key) => store.tasks_after(filter, Some(key), limit)?,
-        PageAt::Last => store.tasks_before(filter, None, limit)?,
-        PageAt::Before(key) => store.tasks_before(filter, Some(key), limit)?,
+        PageAt::First => store.page_after(&sel, None, limit)?,
+        PageAt::After(key) | PageAt::From(key) => store.page_after(&sel, Some(key), limit)?,
+        PageAt::Last => store.page_before(&sel, None, limit)?,
+        PageAt::Before(key) => store.page_before(&sel, Some(key), limit)?,
     };
-    Ok((rows, store.count_tasks(filter)?))
+    Ok((rows, store.count_selected(&sel)?))
 }
 
 fn render(
