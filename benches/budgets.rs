@@ -52,6 +52,9 @@ struct Options {
     runs: usize,
     presses: usize,
     pull: bool,
+    /// An existing demo mirror to measure instead of generating one per size: for trying a
+    /// change quickly. The demo and import figures are then left out.
+    mirror: Option<PathBuf>,
 }
 
 fn options() -> Options {
@@ -60,6 +63,7 @@ fn options() -> Options {
         runs: 3,
         presses: 200,
         pull: true,
+        mirror: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -77,6 +81,7 @@ fn options() -> Options {
             "--runs" => o.runs = value("--runs").parse().expect("--runs: a number"),
             "--presses" => o.presses = value("--presses").parse().expect("--presses: a number"),
             "--skip-pull" => o.pull = false,
+            "--mirror" => o.mirror = Some(PathBuf::from(value("--mirror"))),
             // cargo bench adds `--bench`; nothing else is expected.
             "--bench" => {}
             other => panic!("unknown argument {other}; see benches/budgets.rs"),
@@ -162,6 +167,19 @@ fn remove_mirror(db: &Path) {
         p.push(suffix);
         let _ = std::fs::remove_file(PathBuf::from(p));
     }
+}
+
+/// How many tasks a mirror given with `--mirror` holds.
+fn mirror_size(db: &Path) -> usize {
+    let out = Command::new("sqlite3")
+        .arg(db)
+        .arg("SELECT count(*) FROM tasks")
+        .output()
+        .expect("sqlite3 (apt install sqlite3)");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{} is not a taskgate mirror", db.display()))
 }
 
 // ----- taskgate demo against sqlite3 .import -----
@@ -564,9 +582,17 @@ fn main() {
         "taskgate budgets: sizes {:?}, {} runs, {} presses, {cores} cores",
         o.sizes, o.runs, o.presses
     );
-    for &size in &o.sizes {
-        eprintln!("{}: demo and sqlite3 .import…", human(size));
-        let db = demo_against_sqlite(dir.path(), size, o.runs, &mut figures);
+    let sizes = match &o.mirror {
+        Some(db) => vec![mirror_size(db)],
+        None => o.sizes.clone(),
+    };
+    for size in sizes {
+        let db = if let Some(db) = &o.mirror {
+            db.clone()
+        } else {
+            eprintln!("{}: demo and sqlite3 .import…", human(size));
+            demo_against_sqlite(dir.path(), size, o.runs, &mut figures)
+        };
         eprintln!("{}: reports…", human(size));
         figures.push(command_figure(
             &db,
@@ -603,7 +629,9 @@ fn main() {
         ));
         eprintln!("{}: the inbox in a pseudo-terminal…", human(size));
         tui_figures(&db, size, &o, &mut figures);
-        remove_mirror(&db);
+        if o.mirror.is_none() {
+            remove_mirror(&db);
+        }
     }
     if o.pull {
         eprintln!("pull of 10k tasks from the FHIR test peer…");

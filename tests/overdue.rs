@@ -14,7 +14,9 @@ use taskgate::config::Config;
 use taskgate::domain::calendar::{
     BankHolidays, Nation, PRACTICE_TIME_ZONE, WorkingCalendar, WorkingDuration,
 };
-use taskgate::domain::overdue::{DueState, StalledReason, Thresholds, assess, explain, stalled};
+use taskgate::domain::overdue::{
+    DueState, StalledReason, Thresholds, assess, explain, latest_receipt_due_by, stalled,
+};
 use taskgate::domain::{Patient, Priority, Status, Task};
 use tempfile::TempDir;
 
@@ -209,6 +211,44 @@ fn the_due_soon_margin_does_not_count_the_night() {
     );
     assert_eq!(at(8, 8, 59), DueState::DueSoon);
     assert_eq!(at(8, 9, 0), DueState::Overdue);
+}
+
+/// The header counts overdue tasks as those received by one cut-off per priority; the overdue
+/// view assesses each task. On a demo mirror they once differed by 15 tasks: the cut-off was
+/// found to within a second, not to the second, and a task received at the boundary second
+/// (such as 08:00:00, which shares its due time with every receipt of the night before) fell
+/// on the wrong side. Receipts are whole seconds, as the mirror stores them.
+#[test]
+fn the_headers_receipt_cut_off_agrees_with_each_tasks_assessment_to_the_second() {
+    let cal = calendar(&[date(2026, 9, 9)]);
+    let threshold = Duration::hours(4);
+    // Instants across a week with a closure (Wed 9 Sep), a weekend and odd seconds; among
+    // them the exact due times of receipts at the opening and just after it.
+    let start = london(2026, 9, 7, 0, 0);
+    let mut nows: Vec<DateTime<Utc>> = (0..2000)
+        .map(|n| start + Duration::seconds(n * 433 + n % 7))
+        .collect();
+    nows.extend([
+        london(2026, 9, 7, 12, 0),
+        london(2026, 9, 7, 12, 0) + Duration::seconds(1),
+        london(2026, 9, 8, 12, 0) + Duration::milliseconds(500),
+    ]);
+    for now in nows {
+        let cut_off = latest_receipt_due_by(&cal, threshold, now);
+        let near = cut_off.timestamp();
+        let openings = [london(2026, 9, 7, 8, 0), london(2026, 9, 8, 8, 0)].map(|t| t.timestamp());
+        let receipts = (near - 3..=near + 3).chain(openings.iter().flat_map(|o| o - 1..=o + 1));
+        for second in receipts {
+            let received = DateTime::from_timestamp(second, 0).unwrap();
+            let overdue = assess(&cal, &four_hours(), Priority::Routine, received, now).state
+                == DueState::Overdue;
+            assert_eq!(
+                received <= cut_off,
+                overdue,
+                "now {now}, received {received}, cut-off {cut_off}"
+            );
+        }
+    }
 }
 
 fn assigned_task(updated_at: DateTime<Utc>, due_by: Option<DateTime<Utc>>) -> Task {

@@ -475,27 +475,12 @@ fn walk_both_ways(store: &Store, f: &TaskFilter, size: usize) -> (Vec<Task>, Vec
     (forward, backward)
 }
 
-#[test]
-fn paging_walks_the_filtered_list_both_ways_without_gaps_or_repeats() {
-    let dir = TempDir::new().expect("tempdir");
-    // Enough tasks that a search in one status, or in several, matches more than a "narrow"
-    // search holds (2,000), so broad searches take their own path too.
-    let (mut store, _) = store_with(&dir, 4000);
-    let everything = all(&store, &TaskFilter::default());
-    let picked: Vec<Target> = everything.iter().step_by(4).map(target).collect();
-    store.assign(&jo(), &picked, "sam", None).expect("assign");
-    let everything = all(&store, &TaskFilter::default());
-    let rejected: Vec<_> = everything
-        .iter()
-        .skip(1)
-        .step_by(9)
-        .map(|t| (target(t), letter()))
-        .collect();
-    store.reject_with_letter(&jo(), &rejected).expect("reject");
-    let everything = all(&store, &TaskFilter::default());
+/// Each filter the paging test walks, with which tasks it should list: plain filters, and
+/// searches that are narrow, broad, exact (the index answers the filter's statuses) or not.
+fn filters_to_page() -> Vec<(TaskFilter, Keep)> {
     let n = |t: &Task| t.source_id[1..].to_owned();
     let open = vec![Status::New, Status::Assigned];
-    let cases: Vec<(TaskFilter, Keep)> = vec![
+    vec![
         (
             TaskFilter {
                 statuses: vec![Status::New],
@@ -568,8 +553,28 @@ fn paging_walks_the_filtered_list_both_ways_without_gaps_or_repeats() {
             Box::new(move |t: &Task| t.owner.as_deref() == Some("sam") && n(t).starts_with('1')),
         ),
         (TaskFilter::default(), Box::new(|_: &Task| true)),
-    ];
-    for (f, keep) in &cases {
+    ]
+}
+
+#[test]
+fn paging_walks_the_filtered_list_both_ways_without_gaps_or_repeats() {
+    let dir = TempDir::new().expect("tempdir");
+    // Enough tasks that a search in one status, or in several, matches more than a "narrow"
+    // search holds (2,000), so broad searches take their own path too.
+    let (mut store, _) = store_with(&dir, 4000);
+    let everything = all(&store, &TaskFilter::default());
+    let picked: Vec<Target> = everything.iter().step_by(4).map(target).collect();
+    store.assign(&jo(), &picked, "sam", None).expect("assign");
+    let everything = all(&store, &TaskFilter::default());
+    let rejected: Vec<_> = everything
+        .iter()
+        .skip(1)
+        .step_by(9)
+        .map(|t| (target(t), letter()))
+        .collect();
+    store.reject_with_letter(&jo(), &rejected).expect("reject");
+    let everything = all(&store, &TaskFilter::default());
+    for (f, keep) in &filters_to_page() {
         let mut expected: Vec<Task> = everything.iter().filter(|t| keep(t)).cloned().collect();
         expected.sort_by_key(PageKey::of);
         assert!(expected.len() > 50, "{f:?} should span several pages");

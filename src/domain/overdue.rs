@@ -75,35 +75,40 @@ pub fn assess(
     }
 }
 
-/// The latest receipt instant (to the second) whose due time, `threshold` of working time later,
-/// is at or before `deadline`. Tasks received at or before it are due by the deadline.
+/// The latest receipt instant, a whole second as the mirror stores receipts, whose due time,
+/// `threshold` of working time later, is at or before `deadline`. Tasks received at or before
+/// it are due by the deadline: the header counts overdue tasks with it, and must agree with
+/// [`assess`] on every task, including the many received overnight that share one due time.
 ///
 /// `add_working_time` never decreases as the start moves later, so a binary search over the
-/// receipt instant finds the boundary; the window looks back far enough for any threshold a
+/// receipt second finds the boundary; the window looks back far enough for any threshold a
 /// practice would set (a threshold of weeks still fits in a year of calendar time).
 pub fn latest_receipt_due_by(
     calendar: &WorkingCalendar,
     threshold: Duration,
     deadline: DateTime<Utc>,
 ) -> DateTime<Utc> {
-    let mut lo = deadline - Duration::days(400);
-    let mut hi = deadline;
-    if calendar.add_working_time(lo, threshold).value > deadline {
-        return lo;
+    let second = |s: i64| DateTime::from_timestamp(s, 0).unwrap_or(deadline);
+    let due_by_deadline =
+        |s: i64| calendar.add_working_time(second(s), threshold).value <= deadline;
+    let mut hi = deadline.timestamp();
+    let mut lo = hi - 400 * 86_400;
+    if !due_by_deadline(lo) {
+        return second(lo);
     }
-    // Invariant: due(lo) <= deadline < due(hi) unless due(hi) <= deadline too.
-    if calendar.add_working_time(hi, threshold).value <= deadline {
-        return hi;
+    if due_by_deadline(hi) {
+        return second(hi);
     }
-    while (hi - lo) > Duration::seconds(1) {
+    // Invariant: lo is due by the deadline and hi is not, so the answer is in lo..hi.
+    while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if calendar.add_working_time(mid, threshold).value <= deadline {
+        if due_by_deadline(mid) {
             lo = mid;
         } else {
             hi = mid;
         }
     }
-    lo
+    second(lo)
 }
 
 /// An instant as staff read it on the practice's wall clock: "Fri 28 Aug 16:00".

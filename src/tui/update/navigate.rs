@@ -104,21 +104,25 @@ pub(super) fn view_request(state: &mut AppState) -> Effect {
     })
 }
 
-/// Reloads from the top with the current filter (after a filter change, or `R`).
+/// Reloads from the top with the current filter, and the header's counts with it (`R`, a
+/// view switch, a sync).
 pub(super) fn reload(state: &mut AppState) -> Vec<Effect> {
+    let mut effects = reload_rows(state);
+    effects.push(Effect::Request(Request::Counts { now: state.now }));
+    effects
+}
+
+/// Reloads the list from the top after a search or filter change. The header's counts do not
+/// depend on the filter, so they are not asked for again: the worker answers in order, and a
+/// needless count would hold up the detail of the first match.
+fn reload_rows(state: &mut AppState) -> Vec<Effect> {
     if state.view != View::Triage {
-        return vec![
-            view_request(state),
-            Effect::Request(Request::Counts { now: state.now }),
-        ];
+        return vec![view_request(state)];
     }
     state.window.selected = 0;
     state.window.top = 0;
     state.window.loading = true;
-    vec![
-        page_request(state, PageAt::First),
-        Effect::Request(Request::Counts { now: state.now }),
-    ]
+    vec![page_request(state, PageAt::First)]
 }
 
 /// Reloads the rows on screen in place after an action, keeping the cursor's position: the
@@ -215,14 +219,14 @@ pub(super) fn filter(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.filter.owner = None;
         }
     }
-    reload(state)
+    reload_rows(state)
 }
 
 /// Applies the search typed in the input line.
 pub(super) fn search(state: &mut AppState, text: &str) -> Vec<Effect> {
     let text = text.trim();
     state.filter.search = (!text.is_empty()).then(|| text.to_owned());
-    reload(state)
+    reload_rows(state)
 }
 
 /// Moves the cursor inside what is loaded (never past it while a page is on its way), and asks

@@ -50,14 +50,14 @@ impl Worker {
         thread::Builder::new()
             .name("taskgate-db".into())
             .spawn(move || {
-                let mut listing = None;
+                let mut memory = Memory::default();
                 for request in rx {
-                    // An action changes what is overdue; another connection's change shows in
-                    // the listing's data version.
+                    // An action changes what is overdue and what a filter counts; another
+                    // connection's change shows in the data version each memory keeps.
                     if matches!(request, Request::Act { .. }) {
-                        listing = None;
+                        memory = Memory::default();
                     }
-                    let reply = answer(&mut store, &ctx, &mut listing, request);
+                    let reply = answer(&mut store, &ctx, &mut memory, request);
                     if replies.send(reply).is_err() {
                         break;
                     }
@@ -73,12 +73,25 @@ impl Worker {
     }
 }
 
-fn answer(
-    store: &mut Store,
-    ctx: &WorkerContext,
-    listing: &mut Option<overdue::Listing>,
-    request: Request,
-) -> Reply {
+/// What the worker keeps between requests so that paging does not redo work. It is forgotten
+/// after the worker's own actions; each part also keeps the `PRAGMA data_version` it was read
+/// at, which moves when another connection (the sync, another desk) writes.
+#[derive(Default)]
+struct Memory {
+    /// The overdue view's ordered listing.
+    listing: Option<overdue::Listing>,
+    /// How many tasks the inbox's filter matches: paging, `G` and the cursor's moves ask for
+    /// pages of one filter again and again, and the count is the same for all of them.
+    total: Option<Total>,
+}
+
+struct Total {
+    filter: TaskFilter,
+    data_version: i64,
+    tasks: u64,
+}
+
+fn answer(store: &mut Store, ctx: &WorkerContext, memory: &mut Memory, request: Request) -> Reply {
     match request {
         Request::Page {
             id,
@@ -90,7 +103,7 @@ fn answer(
         } => {
             let page = match flag {
                 Some(flag) => flagged_pages::page(store, ctx, &filter, flag, at, limit, now),
-                None => plain_page(store, &filter, at, limit),
+                None => plain_page(store, &filter, at, limit, &mut memory.total),
             };
             match page {
                 Ok((rows, total)) => Reply::Page {
@@ -133,7 +146,7 @@ fn answer(
             }
         }
         Request::Overdue { id, at, limit, now } => {
-            overdue::page(store, ctx, listing, (id, at, limit, now))
+            overdue::page(store, ctx, &mut memory.listing, (id, at, limit, now))
                 .unwrap_or_else(|e| failed("the overdue list", &e))
         }
         Request::Handover { id, now } => {
@@ -232,13 +245,14 @@ fn sign_off(
     ))
 }
 
-/// One page of the inbox in keyset order, and how many tasks the filter matches; a search is
-/// run once for both.
+/// One page of the inbox in keyset order, and how many tasks the filter matches: a search is
+/// run once for both, and the count is remembered until the mirror changes.
 fn plain_page(
     store: &Store,
     filter: &TaskFilter,
     at: PageAt,
     limit: usize,
+    remembered: &mut Option<Total>,
 ) -> Result<(Vec<Task>, u64), StoreError> {
     let sel = store.select(filter)?;
     let rows = match at {
@@ -247,7 +261,20 @@ fn plain_page(
         PageAt::Last => store.page_before(&sel, None, limit)?,
         PageAt::Before(key) => store.page_before(&sel, Some(key), limit)?,
     };
-    Ok((rows, store.count_selected(&sel)?))
+    let data_version = store.data_version()?;
+    if let Some(total) = remembered
+        && total.filter == *filter
+        && total.data_version == data_version
+    {
+        return Ok((rows, total.tasks));
+    }
+    let tasks = store.count_selected(&sel)?;
+    *remembered = Some(Total {
+        filter: filter.clone(),
+        data_version,
+        tasks,
+    });
+    Ok((rows, tasks))
 }
 
 fn render(
@@ -359,5 +386,65 @@ fn failed(what: &'static str, e: &StoreError) -> Reply {
     Reply::Failed {
         what,
         message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::Status;
+    use crate::source::demo::{DemoSpec, generate};
+
+    fn demo(tasks: usize) -> crate::source::demo::DemoTasks {
+        generate(DemoSpec {
+            tasks,
+            seed: 1,
+            now: Utc.with_ymd_and_hms(2026, 11, 20, 10, 30, 0).unwrap(),
+            staff: Vec::new(),
+            group_ids: Vec::new(),
+        })
+        .unwrap()
+    }
+
+    /// The inbox's "n of m" is remembered while the cursor pages through one filter, and is
+    /// counted again as soon as another connection (the sync, another desk) adds tasks, or the
+    /// filter changes.
+    #[test]
+    fn the_remembered_total_follows_another_desks_writes_and_the_filter() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("mirror.db");
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 30, 0).unwrap();
+        let mut desk = Store::open(&path).unwrap();
+        desk.insert_tasks(demo(300), "demo", "system", now).unwrap();
+        let screen = Store::open(&path).unwrap();
+        let unactioned = TaskFilter {
+            statuses: vec![Status::New],
+            ..TaskFilter::default()
+        };
+        let mut memory = None;
+        let mut total = |f: &TaskFilter, at| plain_page(&screen, f, at, 20, &mut memory).unwrap().1;
+        let before = total(&unactioned, PageAt::First);
+        assert_eq!(before, screen.count_tasks(&unactioned).unwrap());
+        assert_eq!(total(&unactioned, PageAt::Last), before);
+
+        // The same demo, 50 tasks longer: the first 300 are unchanged, the rest are new.
+        let more = desk
+            .insert_tasks(demo(350).skip(300), "demo", "system", now)
+            .unwrap();
+        let added = screen.count_tasks(&unactioned).unwrap() - before;
+        assert!(
+            more.inserted > 0 && added > 0,
+            "the second batch adds unactioned tasks"
+        );
+        assert_eq!(total(&unactioned, PageAt::First), before + added);
+
+        let everything = TaskFilter::default();
+        assert_eq!(
+            total(&everything, PageAt::First),
+            screen.count_tasks(&everything).unwrap()
+        );
     }
 }
