@@ -9,6 +9,7 @@ use std::io::Write;
 
 use chrono::{DateTime, Duration, Utc};
 use color_eyre::eyre::Result;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::text::{fit, local_stamp};
@@ -121,59 +122,44 @@ pub fn build(
         stalled: Vec::new(),
         warnings: Vec::new(),
     };
-    let mut warnings = BTreeSet::new();
-    walk_late(store, calendar, rules, now, |task, due| {
-        if let Some(w) = &due.warning {
-            warnings.insert(w.to_string());
-        }
-        let row = OverdueRow {
-            id: task.id,
-            source_id: task.source_id.clone(),
-            priority: task.priority,
-            provider_name: task.provider_name.clone(),
-            patient_initials: task.patient_initials.clone(),
-            subject: task.subject.clone(),
-            received_at: task.received_at,
-            due_at: due.due_at,
-            overdue_by_minutes: overdue_by(calendar, due, now),
-            due_in_minutes: calendar
-                .working_time_between(now, due.due_at)
-                .value
-                .num_minutes(),
-            explanation: explain(
-                calendar,
-                rules.written_for(task.priority),
-                task.received_at,
-                due,
-            ),
-        };
-        match due.state {
+    let late = late_tasks(store, calendar, rules, now)?;
+    let warnings: BTreeSet<String> = late
+        .iter()
+        .filter_map(|(_, due)| due.warning.as_ref().map(ToString::to_string))
+        .collect();
+    // Each row's sums and sentence are its own, so they are written on every core.
+    let rows: Vec<(DueState, OverdueRow)> = late
+        .into_par_iter()
+        .map(|(task, due)| (due.state, late_row(task, &due, calendar, rules, now)))
+        .collect();
+    for (state, row) in rows {
+        match state {
             DueState::Overdue => report.overdue.push(row),
             DueState::DueSoon => report.due_soon.push(row),
             DueState::OnTime => {}
         }
-    })?;
+    }
     report
         .overdue
-        .sort_by_key(|r| overdue_order(r.overdue_by_minutes, r.due_at, r.id));
-    report.due_soon.sort_by_key(|r| (r.due_at, r.id));
-    walk_stalled(store, calendar, rules, now, |held, reason| {
-        let task = &held.task;
-        report.stalled.push(StalledRow {
-            id: task.id,
-            source_id: task.source_id.clone(),
-            priority: task.priority,
-            provider_name: task.provider_name.clone(),
-            patient_initials: task.patient_initials.clone(),
-            subject: task.subject.clone(),
-            owner: held.owner.clone(),
+        .par_sort_unstable_by_key(|r| overdue_order(r.overdue_by_minutes, r.due_at, r.id));
+    report.due_soon.sort_unstable_by_key(|r| (r.due_at, r.id));
+    report.stalled = stalled_tasks(store, calendar, rules, now)?
+        .into_iter()
+        .map(|(held, reason)| StalledRow {
+            id: held.task.id,
+            source_id: held.task.source_id,
+            priority: held.task.priority,
+            provider_name: held.task.provider_name,
+            patient_initials: held.task.patient_initials,
+            subject: held.task.subject,
+            owner: held.owner,
             assigned_at: held.assigned_at,
             sender_due_by: held.due_by,
             reason: reason.code(),
             explanation: reason.to_string(),
-        });
-    })?;
-    // The walk reads assigned tasks longest-held first already.
+        })
+        .collect();
+    // Stalled tasks come longest-held first already.
     report.warnings = warnings.into_iter().collect();
     Ok(report)
 }
@@ -194,23 +180,32 @@ pub fn order(
     rules: &OverdueRules,
     now: DateTime<Utc>,
 ) -> Result<ListingOrder> {
+    let late = late_tasks(store, calendar, rules, now)?;
     let mut overdue = Vec::new();
     let mut due_soon = Vec::new();
-    walk_late(store, calendar, rules, now, |task, due| match due.state {
-        DueState::Overdue => overdue.push(overdue_order(
-            overdue_by(calendar, due, now),
-            due.due_at,
-            task.id,
-        )),
-        DueState::DueSoon => due_soon.push((due.due_at, task.id)),
-        DueState::OnTime => {}
-    })?;
-    overdue.sort_unstable();
+    for (state, key) in late
+        .par_iter()
+        .map(|(task, due)| {
+            let by = match due.state {
+                DueState::Overdue => overdue_by(calendar, due, now),
+                _ => 0,
+            };
+            (due.state, overdue_order(by, due.due_at, task.id))
+        })
+        .collect::<Vec<_>>()
+    {
+        match state {
+            DueState::Overdue => overdue.push(key),
+            DueState::DueSoon => due_soon.push((key.1, key.2)),
+            DueState::OnTime => {}
+        }
+    }
+    overdue.par_sort_unstable();
     due_soon.sort_unstable();
-    let mut stalled = Vec::new();
-    walk_stalled(store, calendar, rules, now, |held, _| {
-        stalled.push(held.task.id);
-    })?;
+    let stalled: Vec<TaskId> = stalled_tasks(store, calendar, rules, now)?
+        .into_iter()
+        .map(|(held, _)| held.task.id)
+        .collect();
     let (o, d, s) = (overdue.len(), due_soon.len(), stalled.len());
     let mut ids = Vec::with_capacity(o + d + s);
     ids.extend(overdue.into_iter().map(|(_, _, id)| id));
@@ -271,68 +266,123 @@ fn overdue_by(calendar: &WorkingCalendar, due: &DueAssessment, now: DateTime<Utc
         .num_minutes()
 }
 
-/// Calls `visit` with every unactioned task that is overdue or due soon at `now` (and some
-/// that are on time, near the cutoff), with its assessment. Reads, per priority, only the tasks
-/// received early enough to be late.
-fn walk_late(
+/// Every unactioned task that is overdue or due soon at `now`, with its assessment, in no
+/// particular order. Reads, per priority, only the tasks received early enough to be late, then
+/// assesses them on every core: each is a calendar sum of its own.
+fn late_tasks(
     store: &Store,
     calendar: &WorkingCalendar,
     rules: &OverdueRules,
     now: DateTime<Utc>,
-    mut visit: impl FnMut(&ListedTask, &DueAssessment),
-) -> Result<()> {
+) -> Result<Vec<(ListedTask, DueAssessment)>> {
     // Tasks due no later than this are overdue or due soon; anything received later is on time.
     let soon_deadline = calendar
         .add_working_time(now, rules.thresholds.due_soon)
         .value;
+    let mut candidates = Vec::new();
     for priority in Priority::ALL {
         let threshold = rules.thresholds.for_priority(priority);
         let cutoff = latest_receipt_due_by(calendar, threshold, soon_deadline);
-        store.each_late_candidate(priority, cutoff, |task| {
-            let due = assess(calendar, &rules.thresholds, priority, task.received_at, now);
-            visit(task, &due);
-        })?;
+        store.each_late_candidate(priority, cutoff, |task| candidates.push(task))?;
     }
-    Ok(())
+    Ok(candidates
+        .into_par_iter()
+        .filter_map(|task| {
+            let due = assess(
+                calendar,
+                &rules.thresholds,
+                task.priority,
+                task.received_at,
+                now,
+            );
+            (due.state != DueState::OnTime).then_some((task, due))
+        })
+        .collect())
 }
 
-/// Calls `visit` with every stalled assigned task and why, longest-held first.
-fn walk_stalled(
+/// An overdue or due-soon task as the listing shows it.
+fn late_row(
+    task: ListedTask,
+    due: &DueAssessment,
+    calendar: &WorkingCalendar,
+    rules: &OverdueRules,
+    now: DateTime<Utc>,
+) -> OverdueRow {
+    OverdueRow {
+        explanation: explain(
+            calendar,
+            rules.written_for(task.priority),
+            task.received_at,
+            due,
+        ),
+        id: task.id,
+        source_id: task.source_id,
+        priority: task.priority,
+        provider_name: task.provider_name,
+        patient_initials: task.patient_initials,
+        subject: task.subject,
+        received_at: task.received_at,
+        due_at: due.due_at,
+        overdue_by_minutes: overdue_by(calendar, due, now),
+        due_in_minutes: calendar
+            .working_time_between(now, due.due_at)
+            .value
+            .num_minutes(),
+    }
+}
+
+/// Every stalled assigned task and why, longest-held first. Reads only the tasks that can have
+/// stalled, then applies the rule on every core, as for late tasks.
+fn stalled_tasks(
     store: &Store,
     calendar: &WorkingCalendar,
     rules: &OverdueRules,
     now: DateTime<Utc>,
-    mut visit: impl FnMut(&AssignedTask, StalledReason),
-) -> Result<()> {
+) -> Result<Vec<(AssignedTask, StalledReason)>> {
     // Only tasks assigned long enough ago, or past the sender's date, can have stalled; a day
     // of margin on the first keeps the rule itself (below) the only judge of the boundary.
     let held_since =
         latest_receipt_due_by(calendar, rules.assigned_stalled, now) + Duration::days(1);
-    store.each_assigned(held_since, now, |held| {
-        let reason = stalled_assignment(
-            held.owner.as_deref(),
-            held.assigned_at,
-            held.due_by,
-            now,
-            calendar,
-            rules.assigned_stalled,
-        );
-        if let Some(reason) = reason {
-            visit(held, reason);
-        }
-    })?;
-    Ok(())
+    let mut candidates = Vec::new();
+    store.each_assigned(held_since, now, |held| candidates.push(held))?;
+    Ok(candidates
+        .into_par_iter()
+        .filter_map(|held| {
+            stalled_assignment(
+                held.owner.as_deref(),
+                held.assigned_at,
+                held.due_by,
+                now,
+                calendar,
+                rules.assigned_stalled,
+            )
+            .map(|reason| (held, reason))
+        })
+        .collect())
 }
 
 /// The report as JSON with one task to a line: compact enough for tens of thousands of tasks
 /// (pretty-printing spreads each over fifteen lines), and still readable, or greppable, by eye.
 /// The same document as serde would write for `OverdueReport`, whitespace aside.
 pub fn write_json(report: &OverdueReport, mut out: impl Write) -> Result<()> {
-    fn rows<T: Serialize>(out: &mut impl Write, key: &str, rows: &[T]) -> Result<()> {
+    fn rows<T: Serialize + Sync>(out: &mut impl Write, key: &str, rows: &[T]) -> Result<()> {
         write!(out, "  \"{key}\": [")?;
-        for (n, row) in rows.iter().enumerate() {
-            out.write_all(if n == 0 { b"\n    " } else { b",\n    " })?;
-            serde_json::to_writer(&mut *out, row)?;
+        // Blocks of rows are written to buffers on every core, then out in order.
+        let blocks = rows
+            .par_chunks(1024)
+            .enumerate()
+            .map(|(block, chunk)| {
+                let mut buf = Vec::new();
+                for (n, row) in chunk.iter().enumerate() {
+                    let first = block == 0 && n == 0;
+                    buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+                    serde_json::to_writer(&mut buf, row)?;
+                }
+                Ok(buf)
+            })
+            .collect::<serde_json::Result<Vec<Vec<u8>>>>()?;
+        for block in blocks {
+            out.write_all(&block)?;
         }
         out.write_all(if rows.is_empty() { b"]" } else { b"\n  ]" })?;
         Ok(())

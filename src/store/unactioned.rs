@@ -78,7 +78,7 @@ impl Store {
         &self,
         priority: Priority,
         cutoff: DateTime<Utc>,
-        mut visit: impl FnMut(&ListedTask),
+        mut visit: impl FnMut(ListedTask),
     ) -> Result<()> {
         let names = self.provider_names()?;
         let sql = format!(
@@ -89,7 +89,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params![priority.as_str(), cutoff.timestamp()])?;
         while let Some(r) = rows.next()? {
-            visit(&listed_from_row(r, &names)?);
+            visit(listed_from_row(r, &names)?);
         }
         Ok(())
     }
@@ -102,7 +102,7 @@ impl Store {
         &self,
         held_since: DateTime<Utc>,
         due_by: DateTime<Utc>,
-        mut visit: impl FnMut(&AssignedTask),
+        mut visit: impl FnMut(AssignedTask),
     ) -> Result<()> {
         let names = self.provider_names()?;
         let sql = format!(
@@ -115,7 +115,7 @@ impl Store {
         let mut rows = stmt.query([held_since.timestamp(), due_by.timestamp()])?;
         while let Some(r) = rows.next()? {
             let due_by: Option<i64> = r.get(9)?;
-            visit(&AssignedTask {
+            visit(AssignedTask {
                 task: listed_from_row(r, &names)?,
                 owner: r.get(7)?,
                 assigned_at: from_unix(r.get(8)?)?,
