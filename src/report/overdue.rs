@@ -122,7 +122,9 @@ pub fn build(
         stalled: Vec::new(),
         warnings: Vec::new(),
     };
-    let late = late_tasks(store, calendar, rules, now)?;
+    let late = late_tasks(calendar, rules, now, |priority, cutoff, into| {
+        store.each_late_candidate(priority, cutoff, |task| into.push(task))
+    })?;
     let warnings: BTreeSet<String> = late
         .iter()
         .filter_map(|(_, due)| due.warning.as_ref().map(ToString::to_string))
@@ -180,7 +182,11 @@ pub fn order(
     rules: &OverdueRules,
     now: DateTime<Utc>,
 ) -> Result<ListingOrder> {
-    let late = late_tasks(store, calendar, rules, now)?;
+    let late = late_tasks(calendar, rules, now, |priority, cutoff, into| {
+        let receipts = store.late_candidate_receipts(priority, cutoff)?;
+        into.extend(receipts.into_iter().map(|(id, at)| (id, priority, at)));
+        Ok(())
+    })?;
     let mut overdue = Vec::new();
     let mut due_soon = Vec::new();
     for (state, key) in late
@@ -190,7 +196,7 @@ pub fn order(
                 DueState::Overdue => overdue_by(calendar, due, now),
                 _ => 0,
             };
-            (due.state, overdue_order(by, due.due_at, task.id))
+            (due.state, overdue_order(by, due.due_at, task.0))
         })
         .collect::<Vec<_>>()
     {
@@ -266,15 +272,33 @@ fn overdue_by(calendar: &WorkingCalendar, due: &DueAssessment, now: DateTime<Utc
         .num_minutes()
 }
 
+/// What assessing a task needs: its priority and when it was received.
+trait Receipt {
+    fn receipt(&self) -> (Priority, DateTime<Utc>);
+}
+
+impl Receipt for ListedTask {
+    fn receipt(&self) -> (Priority, DateTime<Utc>) {
+        (self.priority, self.received_at)
+    }
+}
+
+/// The overdue view's candidates: the ordering needs nothing else.
+impl Receipt for (TaskId, Priority, DateTime<Utc>) {
+    fn receipt(&self) -> (Priority, DateTime<Utc>) {
+        (self.1, self.2)
+    }
+}
+
 /// Every unactioned task that is overdue or due soon at `now`, with its assessment, in no
-/// particular order. Reads, per priority, only the tasks received early enough to be late, then
-/// assesses them on every core: each is a calendar sum of its own.
-fn late_tasks(
-    store: &Store,
+/// particular order. `read` fetches, per priority, the tasks received by a cutoff: only they can
+/// be late. They are then assessed on every core: each is a calendar sum of its own.
+fn late_tasks<T: Receipt + Send>(
     calendar: &WorkingCalendar,
     rules: &OverdueRules,
     now: DateTime<Utc>,
-) -> Result<Vec<(ListedTask, DueAssessment)>> {
+    mut read: impl FnMut(Priority, DateTime<Utc>, &mut Vec<T>) -> crate::store::Result<()>,
+) -> Result<Vec<(T, DueAssessment)>> {
     // Tasks due no later than this are overdue or due soon; anything received later is on time.
     let soon_deadline = calendar
         .add_working_time(now, rules.thresholds.due_soon)
@@ -283,18 +307,13 @@ fn late_tasks(
     for priority in Priority::ALL {
         let threshold = rules.thresholds.for_priority(priority);
         let cutoff = latest_receipt_due_by(calendar, threshold, soon_deadline);
-        store.each_late_candidate(priority, cutoff, |task| candidates.push(task))?;
+        read(priority, cutoff, &mut candidates)?;
     }
     Ok(candidates
         .into_par_iter()
         .filter_map(|task| {
-            let due = assess(
-                calendar,
-                &rules.thresholds,
-                task.priority,
-                task.received_at,
-                now,
-            );
+            let (priority, received_at) = task.receipt();
+            let due = assess(calendar, &rules.thresholds, priority, received_at, now);
             (due.state != DueState::OnTime).then_some((task, due))
         })
         .collect())
@@ -528,4 +547,66 @@ pub fn write_table(
     }
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::calendar::BankHolidays;
+    use crate::source::demo::{DemoSpec, generate};
+
+    /// The overdue view pages through `order`'s ids, read without the listing's text; `taskgate
+    /// overdue` lists `build`'s rows. A receptionist comparing the screen with the printout must
+    /// see the same tasks in the same order, and the same totals.
+    #[test]
+    fn the_views_order_is_the_reports_order() {
+        let config = Config::example();
+        let wt = &config.working_time;
+        let holidays = BankHolidays::shipped()
+            .unwrap()
+            .for_nation(config.practice.nation)
+            .unwrap();
+        let calendar =
+            WorkingCalendar::new(&wt.days, wt.start, wt.end, holidays, wt.closures.clone())
+                .unwrap();
+        let rules = OverdueRules::from_config(&config, &calendar);
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 30, 0).unwrap();
+        let dir = tempfile::TempDir::new().unwrap();
+        let mut store = Store::open(&dir.path().join("mirror.db")).unwrap();
+        let demo = generate(DemoSpec {
+            tasks: 3000,
+            seed: 7,
+            now,
+            staff: config.staff.clone(),
+            group_ids: Vec::new(),
+        })
+        .unwrap();
+        store.insert_demo_tasks(demo, "system", now).unwrap();
+
+        let report = build(&store, &calendar, &rules, now).unwrap();
+        let order = order(&store, &calendar, &rules, now).unwrap();
+        let listed: Vec<TaskId> = report
+            .overdue
+            .iter()
+            .map(|r| r.id)
+            .chain(report.due_soon.iter().map(|r| r.id))
+            .chain(report.stalled.iter().map(|r| r.id))
+            .collect();
+        assert!(
+            report.overdue.len() > 50 && !report.due_soon.is_empty() && !report.stalled.is_empty(),
+            "the demo has tasks in every section"
+        );
+        assert_eq!(order.ids, listed);
+        assert_eq!(
+            (order.overdue, order.due_soon, order.stalled),
+            (
+                report.overdue.len(),
+                report.due_soon.len(),
+                report.stalled.len()
+            )
+        );
+    }
 }

@@ -93,12 +93,13 @@ fn search_plan(f: &TaskFilter, words: &str) -> (&'static str, String, bool) {
     if !open_only {
         return ("tasks_fts", words.to_owned(), f.statuses.is_empty());
     }
-    let both = f.statuses.contains(&Status::New) && f.statuses.contains(&Status::Assigned);
-    let query = match f.statuses.first() {
-        Some(one) if !both => format!(
-            "{TEXT_COLUMNS} : ({words}) AND status : \"{}\"",
-            one.as_str()
-        ),
+    let new = f.statuses.contains(&Status::New);
+    let assigned = f.statuses.contains(&Status::Assigned);
+    // The index holds new and assigned tasks only, so "new" is "not assigned": FTS5 then steps
+    // through the assigned tasks' short list of rows, not the unactioned tasks' long one.
+    let query = match (new, assigned) {
+        (true, false) => format!("{TEXT_COLUMNS} : ({words}) NOT status : \"assigned\""),
+        (false, true) => format!("{TEXT_COLUMNS} : ({words}) AND status : \"assigned\""),
         _ => format!("{TEXT_COLUMNS} : ({words})"),
     };
     ("open_fts", query, true)

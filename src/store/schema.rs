@@ -405,7 +405,7 @@ END;
 
 /// The open-tasks search index learns each task's status, as a word in a column of its own that
 /// typed words never reach. A search in the inbox's usual view (unactioned) then asks the index
-/// for "these words and status new" and gets exactly the tasks the screen lists, so the screen's
+/// for "these words, and not status assigned" and gets exactly the tasks the screen lists, so the screen's
 /// "n of m" is the length of that answer; before, the count had to walk every unactioned task
 /// and test it against the matches. A task moving between new and assigned is already re-indexed
 /// by the update trigger (its status changes), so keeping the column costs nothing more.

@@ -94,6 +94,25 @@ impl Store {
         Ok(())
     }
 
+    /// The id and receipt of each unactioned task of `priority` received at or before
+    /// `cutoff`: all the overdue view needs to order them, without the text a listing shows.
+    pub fn late_candidate_receipts(
+        &self,
+        priority: Priority,
+        cutoff: DateTime<Utc>,
+    ) -> Result<Vec<(TaskId, DateTime<Utc>)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.id, t.received_at FROM tasks t INDEXED BY tasks_unactioned \
+              WHERE t.status = 'new' AND t.priority = ?1 AND t.received_at <= ?2",
+        )?;
+        let mut rows = stmt.query(params![priority.as_str(), cutoff.timestamp()])?;
+        let mut receipts = Vec::new();
+        while let Some(r) = rows.next()? {
+            receipts.push((r.get(0)?, from_unix(r.get(1)?)?));
+        }
+        Ok(receipts)
+    }
+
     /// Calls `visit` with each assigned task that was assigned at or before `held_since` or
     /// whose sender's due date is at or before `due_by`, longest-held first (by when it was
     /// assigned), streamed as `each_late_candidate` streams. The rest are only scanned in the
