@@ -18,14 +18,7 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         // `taskgate list | head` closing the pipe early is not an error the user made.
-        Err(e)
-            if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) =>
-        {
-            ExitCode::SUCCESS
-        }
+        Err(e) if closed_pipe(&e) => ExitCode::SUCCESS,
         // Import's "some rows quarantined, the rest imported" (product.md: exit code 2).
         Err(e)
             if e.downcast_ref::<commands::import::RowsQuarantined>()
@@ -118,6 +111,21 @@ fn command_name(c: &Command) -> &'static str {
 /// `println!` panics when the reader of a pipe has gone (`taskgate provider list | head`); that is
 /// the reader's choice, not a crash, so it ends the program quietly. Every other panic still goes
 /// to the hooks installed before (color-eyre's report, and ratatui's terminal restore).
+/// Whether writing stopped because the reader went away. The JSON and CSV writers wrap the
+/// I/O error in their own, so each is looked inside.
+fn closed_pipe(e: &color_eyre::eyre::Report) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
+            || c.downcast_ref::<csv::Error>().is_some_and(
+                |c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe),
+            )
+    })
+}
+
 fn quiet_on_closed_pipe() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {

@@ -337,3 +337,43 @@ fn config_check_prints_where_things_are_and_bad_configs_name_key_and_line() {
         .code(1)
         .stderr(predicate::str::contains("config.example.toml"));
 }
+
+/// `taskgate list | head`: a reader that stops early is not an error, in any format. Each
+/// output is far larger than a pipe holds, so the writer meets the closed pipe.
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let s = Sandbox::new();
+    let db = s.demo("mirror.db", 20_000);
+    for args in [
+        ["list", "--limit", "0", "--format", "json"],
+        ["list", "--limit", "0", "--format", "csv"],
+        ["list", "--limit", "0", "--format", "table"],
+        ["overdue", "--format", "json", "", ""],
+        ["overdue", "--format", "csv", "", ""],
+    ] {
+        let args: Vec<&str> = args.into_iter().filter(|a| !a.is_empty()).collect();
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("taskgate"))
+            .env("HOME", s.dir.path())
+            .env("XDG_DATA_HOME", s.path("data"))
+            .env("XDG_CONFIG_HOME", s.path("config"))
+            .env_remove("TASKGATE_CONFIG")
+            .env_remove("TASKGATE_USER")
+            .env_remove("TASKGATE_LOG")
+            .args(["--now", NOW, "--db"])
+            .arg(&db)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("taskgate starts");
+        let mut first = [0_u8; 64];
+        let mut stdout = child.stdout.take().expect("stdout");
+        stdout.read_exact(&mut first).expect("some output");
+        drop(stdout);
+        let out = child.wait_with_output().expect("taskgate ends");
+        assert!(out.status.success(), "{args:?}: {:?}", out.status);
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
+}
