@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! scripts/bench [--sizes 10000,100000,1000000] [--runs 3] [--presses 200] [--skip-pull]
+//!               [--mirror DB]
 //! ```
 //!
 //! For each mirror size it prints every figure; the budgets are judged on the million-task
