@@ -559,3 +559,52 @@ fn csv_and_table_list_the_same_tasks_without_patient_identifiers() {
         }
     }
 }
+
+/// The overdue view pages through `order`'s ids, read without the listing's text; `taskgate
+/// overdue` lists `build`'s rows. A receptionist comparing the screen with the printout must
+/// see the same tasks in the same order, and the same totals.
+#[test]
+fn the_overdue_views_order_is_the_reports_order() {
+    use taskgate::report::overdue::{OverdueRules, build, order};
+    use taskgate::source::demo::{DemoSpec, generate};
+    use taskgate::store::Store;
+
+    let config = Config::example();
+    let calendar = example_calendar(&config);
+    let rules = OverdueRules::from_config(&config, &calendar);
+    let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 30, 0).unwrap();
+    let dir = TempDir::new().unwrap();
+    let mut store = Store::open(&dir.path().join("mirror.db")).unwrap();
+    let demo = generate(DemoSpec {
+        tasks: 3000,
+        seed: 7,
+        now,
+        staff: config.staff.clone(),
+        group_ids: Vec::new(),
+    })
+    .unwrap();
+    store.insert_demo_tasks(demo, "system", now).unwrap();
+
+    let report = build(&store, &calendar, &rules, now).unwrap();
+    let order = order(&store, &calendar, &rules, now).unwrap();
+    let listed: Vec<i64> = report
+        .overdue
+        .iter()
+        .map(|r| r.id)
+        .chain(report.due_soon.iter().map(|r| r.id))
+        .chain(report.stalled.iter().map(|r| r.id))
+        .collect();
+    assert!(
+        report.overdue.len() > 50 && !report.due_soon.is_empty() && !report.stalled.is_empty(),
+        "the demo has tasks in every section"
+    );
+    assert_eq!(order.ids, listed);
+    assert_eq!(
+        (order.overdue, order.due_soon, order.stalled),
+        (
+            report.overdue.len(),
+            report.due_soon.len(),
+            report.stalled.len()
+        )
+    );
+}
