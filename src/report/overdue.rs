@@ -1,8 +1,9 @@
 //! The overdue listing as plain data and its three renderings (fixed-width table, stable JSON,
 //! CSV): unactioned tasks past their threshold (most overdue first), those due within the
 //! margin, and assigned tasks that have stalled. It is shown around the office, so a row names
-//! the patient by initials only, never by name or NHS number. Rows are read a page at a time,
-//! and only the tasks that can be late: a receipt cutoff per priority bounds the scan.
+//! the patient by initials only, never by name or NHS number. Only the tasks that can be late
+//! are read (a receipt cutoff per priority bounds the scan of a partial index); they are then
+//! assessed and worded on every core, keeping their order.
 
 use std::collections::BTreeSet;
 use std::io::Write;
