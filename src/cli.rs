@@ -38,48 +38,73 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a mirror filled with a deterministic synthetic inbox.
+    #[command(after_help = "Example:\n  taskgate demo --tasks 1000 --seed 7 --db /tmp/demo.sqlite")]
     Demo(DemoArgs),
     /// Import tasks from CSV, NDJSON of FHIR Task, or FHIR Bundle files; bad rows are
     /// quarantined with their line and reason (exit 2), good rows imported, one file at a time.
+    #[command(after_help = "Example:\n  taskgate import exports/2026-11-*.csv")]
     Import(ImportArgs),
     /// List tasks in the mirror, oldest first.
+    #[command(after_help = "Example:\n  taskgate list --status new,assigned --search bloods --format csv")]
     List(ListArgs),
     /// Show one task in full: patient, body, notes, letters and history.
+    #[command(after_help = "Example:\n  taskgate show 17 --format json")]
     Show(ShowArgs),
     /// Print the letter a task would be rejected with, rendered for it (nothing is stored).
+    #[command(after_help = "Example:\n  taskgate letter 17 --template immediate-action")]
     Letter(LetterArgs),
     /// Reject tasks, each with its letter, which is stored with the task and queued upstream.
+    #[command(after_help = "Example:\n  taskgate reject 17 18 19")]
     Reject(RejectArgs),
     /// Assign tasks to a member of staff or a group, with an optional note.
+    #[command(after_help = "Example:\n  taskgate assign 17 18 prescriptions --note \"repeat due\"")]
     Assign(AssignArgs),
     /// List unactioned tasks past (or near) their threshold, and stalled assigned tasks.
+    #[command(after_help = "Example:\n  taskgate overdue --format csv > overdue.csv")]
     Overdue(OverdueArgs),
     /// Check or read the audit log.
     #[command(subcommand)]
+    #[command(after_help = "Example:\n  taskgate audit verify")]
     Audit(AuditCommand),
     /// Check the configuration.
     #[command(subcommand)]
+    #[command(after_help = "Example:\n  taskgate config check")]
     Config(ConfigCommand),
     /// The sending organisations: list them, move one along the escalation ladder, print its
     /// escalation letter.
     #[command(subcommand)]
+    #[command(after_help = "Example:\n  taskgate provider escalate ZRD08")]
     Provider(ProviderCommand),
     /// The shift handover report, or `handover sign-off` to record the handover.
+    #[command(after_help = "Example:\n  taskgate handover --format html --out handover.html")]
     Handover(HandoverArgs),
     /// Anonymised figures for the LMC and ICB: tasks per provider, category of work or month,
     /// what became of them and how fast. Never any patient data, subject or body.
+    #[command(after_help = "Example:\n  taskgate stats --by month --since 2026-01-01 --format csv")]
     Stats(StatsArgs),
     /// Pull the practice's tasks from the FHIR server and send the outbox: one cycle, or one
     /// every source.poll_interval with --watch. `sync resolve` settles a sync conflict.
+    #[command(after_help = "Example:\n  taskgate sync --watch")]
     Sync(SyncArgs),
     /// Copy the mirror to FILE with SQLite's backup API (owner-only).
+    #[command(after_help = "Example:\n  taskgate backup /secure/taskgate-2026-12-03.sqlite")]
     Backup {
         /// Where to write the copy; an existing file is never overwritten.
         file: PathBuf,
     },
     /// Retention: remove patient identifiers and text from tasks closed before DATE, keeping
     /// the counts and the audit trail (audited).
+    #[command(after_help = "Example:\n  taskgate purge --closed-before 2025-12-01 --dry-run")]
     Purge(PurgeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
+    #[command(after_help = "Example:\n  taskgate completions bash > ~/.local/share/bash-completion/completions/taskgate")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), for `man -l`.
+    #[command(after_help = "Example:\n  taskgate man > taskgate.1 && man -l taskgate.1")]
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -246,6 +271,7 @@ pub struct HandoverArgs {
 #[derive(Debug, Subcommand)]
 pub enum HandoverCommand {
     /// Record in the audit log that OUTGOING handed the inbox over to INCOMING.
+    #[command(after_help = "Example:\n  taskgate handover sign-off --outgoing aclarke --incoming bpatel")]
     SignOff {
         /// The `[[staff]]` id of the person leaving.
         #[arg(long, value_name = "STAFF_ID")]
@@ -289,8 +315,10 @@ pub struct StatsArgs {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Prove the hash chain unbroken; exit 1 naming the first bad event otherwise.
+    #[command(after_help = "Example:\n  taskgate audit verify")]
     Verify,
     /// Show the audit events of one task (or the latest events when no id is given).
+    #[command(after_help = "Example:\n  taskgate audit show 17")]
     Show {
         /// Task id.
         id: Option<i64>,
@@ -303,9 +331,11 @@ pub enum AuditCommand {
 #[derive(Debug, Subcommand)]
 pub enum ProviderCommand {
     /// Every provider: ODS code, name, agreement, escalation stage and who moved it when.
+    #[command(after_help = "Example:\n  taskgate provider list")]
     List,
     /// Move a provider one stage up the escalation ladder (audited); `--back` one stage down,
     /// `--to N` straight to stage N.
+    #[command(after_help = "Example:\n  taskgate provider escalate ZRD08 --back")]
     Escalate {
         /// The provider's ODS code (the first column of `taskgate provider list`).
         #[arg(value_name = "ODS")]
@@ -320,6 +350,7 @@ pub enum ProviderCommand {
     },
     /// Print the escalation letter for the provider's current stage (or `--stage N`), citing
     /// its tasks rejected in the last 30 days. Nothing is stored.
+    #[command(after_help = "Example:\n  taskgate provider letter ZRD08 --stage 1")]
     Letter {
         /// The provider's ODS code.
         #[arg(value_name = "ODS")]
@@ -333,6 +364,7 @@ pub enum ProviderCommand {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Validate the configuration and print the paths taskgate resolved.
+    #[command(after_help = "Example:\n  taskgate config check")]
     Check,
 }
 
@@ -349,6 +381,7 @@ pub struct SyncArgs {
 pub enum SyncCommand {
     /// Settle a sync conflict: keep the server's version (ours is not sent), or send ours again
     /// on top of the server's version.
+    #[command(after_help = "Example:\n  taskgate sync resolve 17 --keep theirs")]
     Resolve {
         /// The task's id in the mirror.
         id: i64,

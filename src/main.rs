@@ -43,6 +43,12 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<()> {
+    // Completions and the manual page describe the program, not a practice: no config needed.
+    match &cli.command {
+        Some(Command::Completions { shell }) => return commands::shell::completions(*shell),
+        Some(Command::Man) => return commands::shell::man_page(),
+        _ => {}
+    }
     let demo = cli.demo || matches!(cli.command, Some(Command::Demo(_)));
     let ctx = Context::load(cli, demo)?;
     // Checking the config never opens the mirror, so it needs no key.
@@ -83,6 +89,7 @@ fn run(cli: &Cli) -> Result<()> {
         Some(Command::Sync(args)) => commands::sync::run(&ctx, args),
         Some(Command::Backup { file }) => commands::backup::run(&ctx, file),
         Some(Command::Purge(args)) => commands::purge::run(&ctx, args),
+        Some(Command::Completions { .. } | Command::Man) => Ok(()),
     }
 }
 
@@ -105,6 +112,8 @@ fn command_name(c: &Command) -> &'static str {
         Command::Sync(_) => "sync",
         Command::Backup { .. } => "backup",
         Command::Purge(_) => "purge",
+        Command::Completions { .. } => "completions",
+        Command::Man => "man",
     }
 }
 

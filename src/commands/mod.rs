@@ -15,6 +15,7 @@ pub mod list;
 pub mod overdue;
 pub mod purge;
 pub mod reject;
+pub mod shell;
 pub mod show;
 pub mod stats;
 pub mod sync;

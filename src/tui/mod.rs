@@ -17,7 +17,7 @@ use std::time::Duration as StdDuration;
 
 use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{Event, EventStream, KeyEventKind};
-use futures::StreamExt;
+use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
