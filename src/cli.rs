@@ -45,7 +45,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  taskgate import exports/2026-11-*.csv")]
     Import(ImportArgs),
     /// List tasks in the mirror, oldest first.
-    #[command(after_help = "Example:\n  taskgate list --status new,assigned --search bloods --format csv")]
+    #[command(
+        after_help = "Example:\n  taskgate list --status new,assigned --search bloods --format csv"
+    )]
     List(ListArgs),
     /// Show one task in full: patient, body, notes, letters and history.
     #[command(after_help = "Example:\n  taskgate show 17 --format json")]
@@ -97,7 +99,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  taskgate purge --closed-before 2025-12-01 --dry-run")]
     Purge(PurgeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
-    #[command(after_help = "Example:\n  taskgate completions bash > ~/.local/share/bash-completion/completions/taskgate")]
+    #[command(
+        after_help = "Example:\n  taskgate completions bash > ~/.local/share/bash-completion/completions/taskgate"
+    )]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -271,7 +275,9 @@ pub struct HandoverArgs {
 #[derive(Debug, Subcommand)]
 pub enum HandoverCommand {
     /// Record in the audit log that OUTGOING handed the inbox over to INCOMING.
-    #[command(after_help = "Example:\n  taskgate handover sign-off --outgoing aclarke --incoming bpatel")]
+    #[command(
+        after_help = "Example:\n  taskgate handover sign-off --outgoing aclarke --incoming bpatel"
+    )]
     SignOff {
         /// The `[[staff]]` id of the person leaving.
         #[arg(long, value_name = "STAFF_ID")]

@@ -50,7 +50,10 @@ fn bash_accepts_the_completion_script_and_it_knows_every_command() {
     assert!(ok, "bash -n refused the completion script: {err}");
     let text = String::from_utf8_lossy(&script);
     for command in ["reject", "overdue", "handover", "sign-off", "completions"] {
-        assert!(text.contains(command), "the script does not complete `{command}`");
+        assert!(
+            text.contains(command),
+            "the script does not complete `{command}`"
+        );
     }
 }
 
@@ -98,10 +101,10 @@ fn every_command_s_help_ends_with_an_example_of_itself() {
     }
     let mut missing = Vec::new();
     walk(&Cli::command(), "taskgate", &mut missing);
-    assert!(
-        missing.is_empty(),
-        "no example in --help for: {missing:?}"
-    );
+    assert!(missing.is_empty(), "no example in --help for: {missing:?}");
     let help = String::from_utf8(taskgate(&["reject", "--help"])).expect("UTF-8");
-    assert!(help.contains("Example:\n  taskgate reject 17 18 19"), "{help}");
+    assert!(
+        help.contains("Example:\n  taskgate reject 17 18 19"),
+        "{help}"
+    );
 }
