@@ -208,7 +208,10 @@ mod tests {
         assert_eq!(line("a\nb\tc"), "a\\u{a}b\\u{9}c");
         assert_eq!(block("a\nb\tc\r\nd\re"), "a\nb\tc\r\nd\\u{d}e");
         assert_eq!(line("\u{85}\u{9b}\u{7f}\0"), "\\u{85}\\u{9b}\\u{7f}\\u{0}");
-        assert_eq!(line("Zoë – naïve ‘quotes’ 日本"), "Zoë – naïve ‘quotes’ 日本");
+        assert_eq!(
+            line("Zoë – naïve ‘quotes’ 日本"),
+            "Zoë – naïve ‘quotes’ 日本"
+        );
         assert!(matches!(line("plain"), std::borrow::Cow::Borrowed(_)));
     }
 

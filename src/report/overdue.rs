@@ -482,11 +482,7 @@ pub fn write_csv(report: &OverdueReport, out: impl Write) -> Result<()> {
 
 /// Fixed-width sections, each row followed by its explanation on an indented line, as staff
 /// read it at the desk. `day_length` turns working minutes into days and hours.
-pub fn write_table(
-    report: &OverdueReport,
-    day_length: Duration,
-    out: impl Write,
-) -> Result<()> {
+pub fn write_table(report: &OverdueReport, day_length: Duration, out: impl Write) -> Result<()> {
     let mut out = Escaping::new(out);
     let header = |out: &mut dyn Write, last: &str| -> std::io::Result<()> {
         writeln!(

@@ -19,7 +19,8 @@ use super::{Result, Store, to_sql_count};
 use crate::domain::TaskId;
 
 /// The `prev_hash` of the very first event.
-const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(super) const GENESIS_HASH: &str =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One event in the audit log, as `audit show` and the history pane present it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -389,9 +390,7 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()?,
             None => self
                 .conn
-                .prepare_cached(&format!(
-                    "{EVENT_SELECT} ORDER BY a.id DESC LIMIT ?"
-                ))?
+                .prepare_cached(&format!("{EVENT_SELECT} ORDER BY a.id DESC LIMIT ?"))?
                 .query_map(params![limit], event_from_row)?
                 .collect::<rusqlite::Result<_>>()?,
         };
@@ -403,9 +402,7 @@ impl Store {
     pub fn history(&self, task_id: TaskId) -> Result<Vec<AuditEvent>> {
         Ok(self
             .conn
-            .prepare_cached(&format!(
-                "{EVENT_SELECT} WHERE a.task_id = ? ORDER BY a.id"
-            ))?
+            .prepare_cached(&format!("{EVENT_SELECT} WHERE a.task_id = ? ORDER BY a.id"))?
             .query_map(params![task_id], event_from_row)?
             .collect::<rusqlite::Result<_>>()?)
     }

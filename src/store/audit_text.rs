@@ -177,3 +177,150 @@ pub(super) fn erase_for_task(conn: &Connection, task_id: i64, now: i64) -> Resul
         )?
         .execute(params![task_id, now])?)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use chrono::{TimeZone, Utc};
+    use rusqlite::{Connection, params};
+
+    use super::super::audit::{AuditWriter, Fields, Format, GENESIS_HASH, NewEvent, event_hash};
+    use super::super::schema::MIGRATIONS;
+    use super::super::{AuditVerification, Store};
+    use super::erase_for_task;
+
+    const NOTE: &str = "Mum rang about 999 000 0018";
+
+    /// A mirror as taskgate wrote it before migration 6: a note's text was its event's detail.
+    fn legacy_mirror(path: &std::path::Path) {
+        let conn = Connection::open(path).expect("open");
+        for script in &MIGRATIONS[..5] {
+            conn.execute_batch(script).expect("migrate");
+        }
+        conn.pragma_update(None, "user_version", 5)
+            .expect("version");
+        let events: [(Option<i64>, &str, Option<&str>, Option<&str>); 3] = [
+            (Some(1), "assign", Some("assigned to jo"), Some(NOTE)),
+            (Some(1), "complete", Some("completed"), None),
+            (None, "mirror.import", None, Some("from test: 1 inserted")),
+        ];
+        let mut prev = GENESIS_HASH.to_owned();
+        for (n, (task_id, action, to, detail)) in events.into_iter().enumerate() {
+            let id = i64::try_from(n + 1).expect("small");
+            let at = format!("2026-03-0{}T09:00:00.000000Z", n + 1);
+            let fields = Fields {
+                id,
+                at: &at,
+                actor: "jo",
+                task_id,
+                target: None,
+                action,
+                from: None,
+                to,
+                detail,
+            };
+            let hash = event_hash(&prev, &fields, Format::Fields);
+            conn.execute(
+                "INSERT INTO audit_log (id, at, actor, task_id, target, action, from_value, \
+                 to_value, detail, prev_hash, hash) VALUES (?, ?, 'jo', ?, NULL, ?, NULL, ?, ?, ?, ?)",
+                params![id, at, task_id, action, to, detail, prev, hash],
+            )
+            .expect("event");
+            prev = hash;
+        }
+        drop(conn);
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+
+    fn intact(store: &Store) -> u64 {
+        match store.verify_audit().expect("verify") {
+            AuditVerification::Intact { events, .. } => events,
+            broken @ AuditVerification::Broken { .. } => panic!("{broken:?}"),
+        }
+    }
+
+    #[test]
+    fn old_notes_leave_the_log_and_the_chain_still_verifies_before_and_after_purge() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("mirror.sqlite");
+        legacy_mirror(&path);
+        let store = Store::open(&path).expect("open and migrate");
+        assert_eq!(intact(&store), 4, "three old events and the seal");
+        let detail: Option<String> = store
+            .conn
+            .query_row("SELECT detail FROM audit_log WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .expect("detail");
+        assert_eq!(detail, None, "the note's words are no longer in the log");
+        let shown = store.audit_events(None, 10).expect("events");
+        assert_eq!(shown[0].detail.as_deref(), Some(NOTE));
+        assert_eq!(shown[3].action, super::SEAL_ACTION);
+
+        erase_for_task(&store.conn, 1, 0).expect("erase");
+        assert_eq!(
+            intact(&store),
+            4,
+            "a purged old note does not break the chain"
+        );
+        let shown = store.audit_events(Some(1), 10).expect("events");
+        assert_eq!(shown[0].detail.as_deref(), Some("[text purged]"));
+
+        // With its text gone the old event cannot be re-hashed; the seal still catches a change.
+        store
+            .conn
+            .execute_batch(
+                "DROP TRIGGER audit_log_append_only_update;
+                 UPDATE audit_log SET actor = 'someone-else' WHERE id = 1;",
+            )
+            .expect("tamper");
+        assert!(matches!(
+            store.verify_audit().expect("verify"),
+            AuditVerification::Broken { .. }
+        ));
+    }
+
+    #[test]
+    fn a_changed_note_text_breaks_the_chain_and_an_erased_one_does_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(&dir.path().join("mirror.sqlite")).expect("open");
+        let tx = store.conn.transaction().expect("tx");
+        AuditWriter::begin(&tx)
+            .expect("writer")
+            .append_with_text(
+                &tx,
+                &NewEvent {
+                    actor: "jo",
+                    at: Utc
+                        .with_ymd_and_hms(2026, 3, 1, 9, 0, 0)
+                        .single()
+                        .expect("at"),
+                    task_id: Some(7),
+                    target: None,
+                    action: "note",
+                    from: None,
+                    to: None,
+                    detail: None,
+                },
+                Some(NOTE),
+            )
+            .expect("append");
+        tx.commit().expect("commit");
+        assert_eq!(intact(&store), 1);
+        store
+            .conn
+            .execute("UPDATE audit_text SET text = 'nothing happened'", [])
+            .expect("tamper");
+        assert!(matches!(
+            store.verify_audit().expect("verify"),
+            AuditVerification::Broken { .. }
+        ));
+        store
+            .conn
+            .execute("UPDATE audit_text SET text = ?", [NOTE])
+            .expect("restore");
+        erase_for_task(&store.conn, 7, 0).expect("erase");
+        assert_eq!(intact(&store), 1);
+    }
+}

@@ -101,9 +101,7 @@ impl Store {
 
     /// The latest event named `action`, by its place in the log.
     pub fn last_event_named(&self, action: &str) -> Result<Option<AuditEvent>> {
-        let sql = format!(
-            "{EVENT_SELECT} WHERE a.action = ?1 ORDER BY a.id DESC LIMIT 1"
-        );
+        let sql = format!("{EVENT_SELECT} WHERE a.action = ?1 ORDER BY a.id DESC LIMIT 1");
         Ok(self
             .conn
             .prepare_cached(&sql)?

@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use super::{Result, StoreError};
 
 /// Migration `n` (1-based) is `MIGRATIONS[n - 1]`.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     MIGRATION_1,
     MIGRATION_2,
     MIGRATION_3,
@@ -496,7 +496,9 @@ ALTER TABLE audit_log ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE audit_log ADD COLUMN text_commitment TEXT;
 
 CREATE TABLE audit_text (
-    event_id  INTEGER PRIMARY KEY REFERENCES audit_log (id),
+    -- No foreign key: an event removed from the log must show as a gap in the chain, which
+    -- `audit verify` reports, not be refused by a constraint that hides how it was tampered.
+    event_id  INTEGER PRIMARY KEY,
     -- Hex; NULL for a text moved out of a format 1 event (its hash covers the text itself).
     salt      TEXT,
     text      TEXT,

@@ -59,7 +59,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
         ]));
     }
     lines.push(Line::raw(""));
-    lines.extend(t.body.lines().map(|l| Line::raw(terminal_text::block(l).into_owned())));
+    lines.extend(
+        t.body
+            .lines()
+            .map(|l| Line::raw(terminal_text::block(l).into_owned())),
+    );
     if let Some(d) = state.detail.as_ref().filter(|d| d.task_id == t.id) {
         lines.extend(record_lines(d));
     }

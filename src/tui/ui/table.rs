@@ -12,9 +12,9 @@ use super::ViewContext;
 use crate::domain::calendar::format_working_age;
 use crate::domain::overdue::{DueState, assess};
 use crate::domain::{Status, Task};
+use crate::terminal_text::line;
 use crate::tui::state::{AppState, View};
-use crate::tui::theme;
-use crate::terminal_text::line; // bidi and other controls shown, not obeyed
+use crate::tui::theme; // bidi and other controls shown, not obeyed
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext) {
     let w = &state.window;
