@@ -9,6 +9,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use support::peer::Peer;
 use support::pty::Screen;
 use support::sandbox::Sandbox;
 
@@ -150,7 +151,7 @@ fn import_corpus(s: &Sandbox) -> Value {
     // NDJSON: one good hostile resource, and one whose text holds a lone surrogate, which no
     // UTF-8 text can carry: refused with its line, the rest imported.
     let ndjson = s.path("hostile.ndjson");
-    let good = hostile_task("HN-1", &format!("NDJSON {TITLE}"), FORMULA, BIDI);
+    let good = hostile_task("HN-1", &format!("NDJSON {BIDI}"), FORMULA, TITLE);
     let lone = r#"{"resourceType": "Task", "id": "HN-2", "status": "requested", "intent": "order", "description": "half \ud800 a character"}"#;
     std::fs::write(&ndjson, format!("{good}\n{lone}\n")).expect("write");
     let out = s.run(&["import", ndjson.to_str().expect("path")]);
@@ -322,4 +323,61 @@ fn show_leaves_the_terminal_title_and_clipboard_alone() {
     );
     let seen = terminal.screen().contents();
     assert!(seen.contains("Escape \\u{1b}]0;PWNED\\u{7} here"), "{seen}");
+}
+
+#[test]
+fn the_inbox_shows_bidi_controls_instead_of_obeying_them() {
+    let s = Sandbox::new();
+    s.demo(5);
+    import_corpus(&s);
+    let mut screen = Screen::start_command(s.pty_command(&[]), 200, 50);
+    screen.wait_for(
+        "NDJSON Dose 10\\u{202e}gm 5\\u{202c}",
+        Duration::from_secs(30),
+    );
+    screen.send("q");
+    assert!(
+        screen.wait_exit(Duration::from_secs(30)),
+        "the inbox closes"
+    );
+    let raw = String::from_utf8_lossy(&screen.raw);
+    for bidi in ['\u{202e}', '\u{202c}', '\u{2066}', '\u{2069}'] {
+        assert!(
+            !raw.contains(bidi),
+            "U+{:04X} reached the terminal",
+            u32::from(bidi)
+        );
+    }
+}
+
+#[test]
+fn hostile_text_from_a_fhir_server_is_shown_as_data() {
+    let peer = Peer::start();
+    let ids = peer.seed(2);
+    peer.change_task(&ids[0], |t| {
+        t["code"]["text"] = json!(format!("Synced {TITLE} {BIDI}"));
+        t["description"] = json!(format!("{CLIPBOARD}{CURSOR}{C1_CSI}"));
+        t["requester"]["display"] = json!(FORMULA);
+        t["for"]["display"] = json!(SCRIPT);
+    });
+    let s = Sandbox::new();
+    s.use_fhir(&peer.base_url());
+    shown(&s, &["sync"]);
+    let list = s.json(&["list", "--format", "json", "--limit", "0"]);
+    let id = id_of(&list, &ids[0]);
+    let table = shown(&s, &["list", "--limit", "0"]);
+    assert!(table.contains("Synced \\u{1b}]0;PWNED"), "{table}");
+    shown(&s, &["show", &id]);
+    shown(&s, &["overdue"]);
+    shown(&s, &["provider", "list"]);
+    let html = shown(&s, &["handover", "--format", "html"]);
+    assert!(!html.contains("<script>"), "{html}");
+    for args in [
+        &["list", "--format", "csv", "--limit", "0"][..],
+        &["stats", "--by", "provider", "--format", "csv"][..],
+    ] {
+        let out = shown(&s, args);
+        assert!(!out.contains(",=HYPERLINK"), "{args:?}: {out}");
+        assert!(out.contains("'=HYPERLINK"), "{args:?}: {out}");
+    }
 }

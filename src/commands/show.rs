@@ -40,19 +40,14 @@ pub fn run(ctx: &Context, id: i64, format: ShowFormat) -> Result<()> {
                 letters: &letters,
                 history: &history,
             };
-            // JSON is for programs: exact, around the terminal escaping.
+            // JSON is exact, for programs: not through the terminal escaping.
             std::println!("{}", serde_json::to_string_pretty(&json)?);
         }
         ShowFormat::Text => {
             let mut s = String::new();
             let p = &task.patient;
-            writeln!(
-                s,
-                "Task {} ({}) — {}",
-                task.id,
-                line(&task.source_id),
-                line(&task.subject)
-            )?;
+            let (source, subject) = (line(&task.source_id), line(&task.subject));
+            writeln!(s, "Task {} ({source}) — {subject}", task.id)?;
             writeln!(
                 s,
                 "Status:    {} {}",

@@ -220,6 +220,66 @@ pub(super) fn event_hash(prev_hash: &str, f: &Fields<'_>, format: Format<'_>) ->
     hex(h)
 }
 
+/// An event's columns about its free text, as `verify_audit` reads them.
+struct KeptColumns<'a> {
+    /// It has a row in `audit_text`.
+    apart: bool,
+    commitment: Option<&'a str>,
+    salt: Option<&'a str>,
+    text: Option<&'a str>,
+}
+
+/// Whether one event's content matches its hash, by the rule of its format; `Err` names a
+/// break of another kind, in words.
+fn content_check<'a>(
+    fields: &mut Fields<'a>,
+    prev_hash: &str,
+    hash: &str,
+    format: i64,
+    kept: &KeptColumns<'a>,
+    seal: &mut Seal,
+) -> std::result::Result<bool, String> {
+    let id = fields.id;
+    match (format, kept.apart) {
+        (1, false) => Ok(event_hash(prev_hash, fields, Format::Fields) == hash),
+        // Written before free text was kept apart: its text was the detail. While the text is
+        // there the old rule re-checks it; once purged, the seal written when it was moved
+        // vouches for every other field.
+        (1, true) => {
+            seal.add(fields, prev_hash, hash);
+            Ok(match kept.text {
+                Some(t) => {
+                    fields.detail = Some(t);
+                    event_hash(prev_hash, fields, Format::Fields) == hash
+                }
+                None => true,
+            })
+        }
+        (2, _) => {
+            let fields_match =
+                event_hash(prev_hash, fields, Format::TextApart(kept.commitment)) == hash;
+            if fields.action == audit_text::SEAL_ACTION
+                && let Some(reason) = seal.check(kept.commitment)
+            {
+                return Err(reason);
+            }
+            let text_matches = match (kept.text, kept.salt, kept.commitment) {
+                (Some(t), Some(salt), Some(c)) => audit_text::commit(salt, t) == c,
+                (Some(_), _, _) => false,
+                (None, _, _) => true,
+            };
+            if fields_match && !text_matches {
+                return Err(format!(
+                    "event {id}'s note text does not match what the log committed to \
+                     (altered after it was written)"
+                ));
+            }
+            Ok(fields_match)
+        }
+        _ => Err(format!("event {id} has an unknown format {format}")),
+    }
+}
+
 /// What `audit show` reads of an event: its detail is the text kept apart while it is there,
 /// and says the text was purged once it is not.
 pub(super) const EVENT_SELECT: &str = "SELECT a.id, a.at, a.actor, a.task_id, a.target, a.action, \
@@ -305,47 +365,17 @@ impl Store {
                 to: to.as_deref(),
                 detail: detail.as_deref(),
             };
-            let content_matches = match (format, kept_apart) {
-                (1, false) => event_hash(&prev_hash, &fields, Format::Fields) == hash,
-                // Written before free text was kept apart: its text was the detail. While the
-                // text is there the old rule re-checks it; once purged, the seal written when
-                // it was moved vouches for every other field.
-                (1, true) => {
-                    seal.add(&fields, &prev_hash, &hash);
-                    match text.as_deref() {
-                        Some(t) => {
-                            fields.detail = Some(t);
-                            event_hash(&prev_hash, &fields, Format::Fields) == hash
-                        }
-                        None => true,
-                    }
-                }
-                (2, _) => {
-                    let fields_match = event_hash(
-                        &prev_hash,
-                        &fields,
-                        Format::TextApart(commitment.as_deref()),
-                    ) == hash;
-                    if action == audit_text::SEAL_ACTION {
-                        if let Some(reason) = seal.check(commitment.as_deref()) {
-                            return broken(reason);
-                        }
-                    }
-                    let text_matches = match (&text, &salt, &commitment) {
-                        (Some(t), Some(salt), Some(c)) => audit_text::commit(salt, t) == *c,
-                        (Some(_), _, _) => false,
-                        (None, _, _) => true,
-                    };
-                    if fields_match && !text_matches {
-                        return broken(format!(
-                            "event {id}'s note text does not match what the log committed to \
-                             (altered after it was written)"
-                        ));
-                    }
-                    fields_match
-                }
-                _ => return broken(format!("event {id} has an unknown format {format}")),
+            let kept = KeptColumns {
+                apart: kept_apart,
+                commitment: commitment.as_deref(),
+                salt: salt.as_deref(),
+                text: text.as_deref(),
             };
+            let content_matches =
+                match content_check(&mut fields, &prev_hash, &hash, format, &kept, &mut seal) {
+                    Ok(matches) => matches,
+                    Err(reason) => return broken(reason),
+                };
             if !content_matches {
                 return broken(format!(
                     "event {id}'s content does not match its hash (altered after it was written)"

@@ -14,6 +14,8 @@
 //! moved a text out of. An event after it in the chain cannot be changed unnoticed, so neither
 //! can the moved events' remaining fields.
 
+use std::fmt::Write as _;
+
 use chrono::Utc;
 use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
@@ -39,7 +41,11 @@ impl KeptText {
 }
 
 fn hex_bytes(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes.iter().fold(String::new(), |mut hex, b| {
+        // Writing to a String cannot fail.
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
 }
 
 /// The commitment to `text`: SHA-256, in the chain's field encoding, over the label
@@ -192,6 +198,9 @@ mod tests {
 
     const NOTE: &str = "Mum rang about 999 000 0018";
 
+    /// Task, action, `to`, detail.
+    type Event<'a> = (Option<i64>, &'a str, Option<&'a str>, Option<&'a str>);
+
     /// A mirror as taskgate wrote it before migration 6: a note's text was its event's detail.
     fn legacy_mirror(path: &std::path::Path) {
         let conn = Connection::open(path).expect("open");
@@ -200,7 +209,7 @@ mod tests {
         }
         conn.pragma_update(None, "user_version", 5)
             .expect("version");
-        let events: [(Option<i64>, &str, Option<&str>, Option<&str>); 3] = [
+        let events: [Event<'_>; 3] = [
             (Some(1), "assign", Some("assigned to jo"), Some(NOTE)),
             (Some(1), "complete", Some("completed"), None),
             (None, "mirror.import", None, Some("from test: 1 inserted")),
