@@ -6,8 +6,7 @@ use color_eyre::eyre::{Result, eyre};
 use super::Context;
 use crate::report::text::fit;
 use crate::store::{AuditEvent, AuditVerification};
-use crate::terminal_text;
-use crate::terminal_text::println; // text from outside shown as data, never steering the terminal
+use crate::terminal_text::{self, println}; // text from outside shown as data, never steering the terminal
 
 pub fn verify(ctx: &Context) -> Result<()> {
     let store = ctx.open_existing_store()?;
