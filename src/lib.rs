@@ -14,4 +14,5 @@ pub mod report;
 pub mod source;
 pub mod store;
 pub mod sync;
+pub mod terminal_text;
 pub mod tui;

@@ -7,7 +7,7 @@ use clap::Parser;
 use color_eyre::eyre::Result;
 use taskgate::cli::{AuditCommand, Cli, Command, ConfigCommand, ProviderCommand};
 use taskgate::commands::{self, Context};
-use taskgate::{logging, tui};
+use taskgate::{logging, terminal_text, tui};
 
 fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
@@ -24,22 +24,28 @@ fn main() -> ExitCode {
             if e.downcast_ref::<commands::import::RowsQuarantined>()
                 .is_some() =>
         {
-            eprintln!("taskgate: {e}");
+            eprintln!("taskgate: {}", shown(&e.to_string()));
             ExitCode::from(2)
         }
         // Sync's own exit codes: 2 quarantined, 3 server unreachable, 4 set-up (README, "Sync").
         Err(e) if e.downcast_ref::<commands::sync::SyncIncomplete>().is_some() => {
-            eprintln!("taskgate: {e}");
+            eprintln!("taskgate: {}", shown(&e.to_string()));
             e.downcast_ref::<commands::sync::SyncIncomplete>()
                 .map_or(ExitCode::FAILURE, |s| ExitCode::from(s.code))
         }
         Err(e) => {
             // `{:#}` prints the whole chain of causes on one line, without a backtrace: the
             // reader is a receptionist, not a developer.
-            eprintln!("taskgate: {e:#}");
+            eprintln!("taskgate: {}", shown(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error message as the terminal shows it: it may quote a file's contents or a server's
+/// answer, so steering characters in it are shown as escapes (see `terminal_text`).
+fn shown(message: &str) -> std::borrow::Cow<'_, str> {
+    terminal_text::block(message)
 }
 
 fn run(cli: &Cli) -> Result<()> {

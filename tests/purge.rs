@@ -43,6 +43,9 @@ const CLOSED_PATIENTS: [&str; 3] = [
     "Thaddeus Brimblecombe",
 ];
 const OPEN_PATIENT: &str = "Ysolde Farquharbank";
+/// A note on a closed task, naming its patient by a made-up (999-range) NHS number.
+const NOTE: &str = "Daughter rang about NHS 999 555 1234, will call back";
+const NOTE_NHS: &str = "999 555 1234";
 
 fn incoming(n: u32, name: &str, status: Status) -> IncomingTask {
     IncomingTask {
@@ -156,9 +159,9 @@ fn mirror_with_history() -> Mirror {
                 id: 1,
                 row_version: first.row_version,
             }],
-            // A note's text is also the detail of its audit event, which the append-only,
-            // hash-chained log keeps (README, "Data safety"): this one names nobody.
-            "Phoned back, no answer",
+            // The audit event commits to the note by a salted hash; its words are kept
+            // beside the log, where purge erases them.
+            NOTE,
         )
         .expect("note");
     store
@@ -262,6 +265,35 @@ fn a_purged_patient_is_nowhere_in_the_files_and_open_tasks_are_untouched() {
     };
     assert_eq!(search("Vandersnoot"), 0);
     assert_eq!(search("Farquharbank"), 1);
+}
+
+#[test]
+fn a_note_naming_a_patient_leaves_no_byte_in_the_files_and_the_audit_chain_verifies() {
+    let mut m = mirror_with_history();
+    assert!(
+        contains(&file_bytes(&m.path), NOTE_NHS),
+        "the note is in the files before the purge"
+    );
+    let noted = |m: &Mirror| {
+        m.store
+            .history(1)
+            .expect("history")
+            .into_iter()
+            .find(|e| e.action == "note")
+            .and_then(|e| e.detail)
+    };
+    assert_eq!(noted(&m).as_deref(), Some(NOTE));
+    let summary = purge_summary(&mut m.store, at(10, 0), true, false);
+    assert!(summary.wal_cleared);
+    let bytes = file_bytes(&m.path);
+    for words in [NOTE_NHS, "9995551234", "Daughter rang"] {
+        assert!(!contains(&bytes, words), "{words:?} is still in the files");
+    }
+    match m.store.verify_audit().expect("verify") {
+        AuditVerification::Intact { .. } => {}
+        broken @ AuditVerification::Broken { .. } => panic!("audit chain broken: {broken:?}"),
+    }
+    assert_eq!(noted(&m).as_deref(), Some("[text purged]"));
 }
 
 #[test]

@@ -14,6 +14,7 @@ use crate::domain::calendar::PRACTICE_TIME_ZONE;
 use crate::domain::staff::{group_presence_on, presence_on};
 use crate::domain::{Absence, Presence};
 use crate::store::{Actor, Target};
+use crate::terminal_text::println; // text from outside shown as data, never steering the terminal
 
 pub fn run(ctx: &Context, args: &AssignArgs) -> Result<()> {
     let owner = Owner::from_config(ctx, &args.staff_id)?;

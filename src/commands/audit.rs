@@ -6,6 +6,7 @@ use color_eyre::eyre::{Result, eyre};
 use super::Context;
 use crate::report::text::fit;
 use crate::store::{AuditEvent, AuditVerification};
+use crate::terminal_text::{self, println}; // text from outside shown as data, never steering the terminal
 
 pub fn verify(ctx: &Context) -> Result<()> {
     let store = ctx.open_existing_store()?;
@@ -47,7 +48,7 @@ pub fn show(ctx: &Context, task_id: Option<i64>, limit: usize) -> Result<()> {
 pub fn event_line(e: &AuditEvent) -> String {
     let target = match (e.task_id, &e.target) {
         (Some(id), _) => format!("task {id}"),
-        (None, Some(t)) => t.clone(),
+        (None, Some(t)) => terminal_text::line(t).into_owned(),
         (None, None) => "-".into(),
     };
     let change = match (&e.from, &e.to) {
@@ -56,7 +57,7 @@ pub fn event_line(e: &AuditEvent) -> String {
         (Some(f), None) => format!("{f} →"),
         (None, None) => String::new(),
     };
-    let detail = e.detail.as_deref().unwrap_or("");
+    let detail = terminal_text::line(e.detail.as_deref().unwrap_or(""));
     format!(
         "#{:<6} {} {} {} {} {} {}",
         e.id,

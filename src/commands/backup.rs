@@ -6,6 +6,7 @@ use std::path::Path;
 use color_eyre::eyre::{Result, WrapErr};
 
 use super::Context;
+use crate::terminal_text::println; // text from outside shown as data, never steering the terminal
 
 pub fn run(ctx: &Context, dest: &Path) -> Result<()> {
     let store = ctx.open_existing_store()?;

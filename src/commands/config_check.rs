@@ -4,6 +4,7 @@
 use color_eyre::eyre::Result;
 
 use super::Context;
+use crate::terminal_text::println; // text from outside shown as data, never steering the terminal
 
 pub fn run(ctx: &Context) -> Result<()> {
     let c = &ctx.config;

@@ -11,6 +11,7 @@ use crate::cli::DemoArgs;
 use crate::domain::{Absence, Status};
 use crate::source::demo::{DemoSpec, generate};
 use crate::store::{Actor, Store};
+use crate::terminal_text::println; // text from outside shown as data, never steering the terminal
 
 /// The demo's own actor name in the audit log: the tasks were made, not received.
 const DEMO_ACTOR: &str = "taskgate-demo";

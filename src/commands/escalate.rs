@@ -15,6 +15,7 @@ use crate::letters::{
 };
 use crate::report::text::{fit, local_stamp};
 use crate::store::{Actor, EscalationMove, Store};
+use crate::terminal_text::{print, println}; // text from outside shown as data, never steering the terminal
 
 /// `provider list`: one provider a line, by ODS code.
 pub fn list(ctx: &Context) -> Result<()> {

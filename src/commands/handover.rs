@@ -15,6 +15,7 @@ use crate::domain::Staff;
 use crate::domain::calendar::WorkingCalendar;
 use crate::report::handover::{self, HandoverReport, SIGN_OFF_ACTION, SIGN_OFF_TARGET};
 use crate::store::Store;
+use crate::terminal_text::println; // text from outside shown as data, never steering the terminal
 
 pub fn run(ctx: &Context, args: &HandoverArgs) -> Result<()> {
     match &args.action {

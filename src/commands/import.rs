@@ -12,6 +12,7 @@ use super::Context;
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::source::import::{self, Format, ImportContext, ParsedFile, RejectedRow};
 use crate::store::{QuarantinedRow, Store};
+use crate::terminal_text::{eprintln, println}; // text from outside shown as data, never steering the terminal
 
 /// The run imported what it could but quarantined rows: main exits with 2 on this error.
 #[derive(Debug)]

@@ -6,6 +6,7 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 use super::Context;
 use crate::cli::LetterArgs;
 use crate::letters::{LetterSources, render_task_letter};
+use crate::terminal_text::{print, println}; // text from outside shown as data, never steering the terminal
 
 pub fn run(ctx: &Context, args: &LetterArgs) -> Result<()> {
     let store = ctx.open_existing_store()?;

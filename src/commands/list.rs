@@ -9,9 +9,11 @@ use super::Context;
 use crate::cli::{ListArgs, ListFormat};
 use crate::domain::calendar::{WorkingCalendar, format_working_age};
 use crate::domain::{Status, Task};
+use crate::report::csv_safe;
 use crate::report::task_json::TaskJson;
 use crate::report::text::{fit, local_stamp};
 use crate::store::{PageKey, TaskFilter};
+use crate::terminal_text::Escaping;
 
 /// Rows fetched per query: big enough to stream quickly, small enough to keep memory flat.
 const PAGE: usize = 1_000;
@@ -31,7 +33,13 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<()> {
     let store = ctx.open_existing_store()?;
     let calendar = ctx.calendar()?;
     let now = ctx.clock.now();
-    let out = io::BufWriter::new(io::stdout().lock());
+    let stdout = io::BufWriter::new(io::stdout().lock());
+    // JSON is exact for programs; a table or CSV shows steering characters as escapes.
+    let out: Box<dyn Write> = if args.format == ListFormat::Json {
+        Box::new(stdout)
+    } else {
+        Box::new(Escaping::new(stdout))
+    };
     let mut printer = Printer::new(args.format, out, &calendar, now)?;
     // The search runs once; every page reads its matches.
     let selection = store.select(&filter)?;
@@ -149,16 +157,16 @@ impl<'a, W: Write> Printer<'a, W> {
             }
             Sink::Csv(w) => w.write_record([
                 task.id.to_string(),
-                task.source_id.clone(),
+                csv_safe::owned(task.source_id.clone()),
                 task.status.as_str().to_owned(),
                 task.priority.as_str().to_owned(),
-                task.provider_ods.clone(),
-                task.provider_name.clone(),
-                task.owner.clone().unwrap_or_default(),
+                csv_safe::owned(task.provider_ods.clone()),
+                csv_safe::owned(task.provider_name.clone()),
+                csv_safe::owned(task.owner.clone().unwrap_or_default()),
                 task.received_at.to_rfc3339(),
                 task.due_by.map(|d| d.to_rfc3339()).unwrap_or_default(),
                 age.num_minutes().to_string(),
-                task.subject.clone(),
+                csv_safe::owned(task.subject.clone()),
             ])?,
         }
         self.first = false;

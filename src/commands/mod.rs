@@ -1,5 +1,8 @@
 //! The command-line commands. Each is a thin layer: resolve what the user meant, call the store
 //! or a report, print. They share the store operations with the TUI, never a code path of their own.
+//! Everything they print for a person goes through `terminal_text` (its `println!` and friends,
+//! imported by name in each module, or its `Escaping` writer), so text from outside shows as data
+//! and never steers the terminal; JSON alone is written exactly.
 
 pub mod assign;
 pub mod audit;

@@ -16,6 +16,7 @@ use crate::domain::calendar::{PRACTICE_TIME_ZONE, WorkingCalendar};
 use crate::domain::policy::PolicyRules;
 use crate::report::stats::category_of;
 use crate::store::{Actor, PURGED, PurgeRequest, PurgeSummary};
+use crate::terminal_text::println; // text from outside shown as data, never steering the terminal
 
 pub fn run(ctx: &Context, args: &PurgeArgs) -> Result<()> {
     let now = ctx.clock.now();

@@ -9,6 +9,7 @@ use super::Context;
 use crate::cli::RejectArgs;
 use crate::letters::{LetterSources, render_task_letter};
 use crate::store::{Actor, NewLetter, Target};
+use crate::terminal_text::println; // text from outside shown as data, never steering the terminal
 
 pub fn run(ctx: &Context, args: &RejectArgs) -> Result<()> {
     let mut store = ctx.open_existing_store()?;

@@ -12,6 +12,7 @@ use crate::domain::calendar::format_working_age;
 use crate::report::task_json::TaskJson;
 use crate::report::text::local_stamp;
 use crate::store::{AuditEvent, Note, StoredLetter};
+use crate::terminal_text::{line, print}; // text from outside shown as data, never steering the terminal
 
 #[derive(Serialize)]
 struct ShowJson<'a> {
@@ -39,35 +40,34 @@ pub fn run(ctx: &Context, id: i64, format: ShowFormat) -> Result<()> {
                 letters: &letters,
                 history: &history,
             };
-            println!("{}", serde_json::to_string_pretty(&json)?);
+            // JSON is exact, for programs: not through the terminal escaping.
+            std::println!("{}", serde_json::to_string_pretty(&json)?);
         }
         ShowFormat::Text => {
             let mut s = String::new();
             let p = &task.patient;
-            writeln!(
-                s,
-                "Task {} ({}) — {}",
-                task.id, task.source_id, task.subject
-            )?;
+            let (source, subject) = (line(&task.source_id), line(&task.subject));
+            writeln!(s, "Task {} ({source}) — {subject}", task.id)?;
             writeln!(
                 s,
                 "Status:    {} {}",
                 task.status,
-                task.owner.as_deref().unwrap_or("")
+                line(task.owner.as_deref().unwrap_or(""))
             )?;
             writeln!(s, "Priority:  {}", task.priority)?;
             let team = task
                 .sender_team
                 .as_deref()
-                .map(|t| format!(" — {t}"))
+                .map(|t| format!(" — {}", line(t)))
                 .unwrap_or_default();
             writeln!(
                 s,
                 "From:      {} ({}){team}",
-                task.provider_name, task.provider_ods
+                line(&task.provider_name),
+                line(&task.provider_ods)
             )?;
             if let Some(named) = &task.addressed_to {
-                writeln!(s, "Addressed: {named} (not the unassigned inbox)")?;
+                writeln!(s, "Addressed: {} (not the unassigned inbox)", line(named))?;
             }
             writeln!(
                 s,
@@ -88,7 +88,7 @@ pub fn run(ctx: &Context, id: i64, format: ShowFormat) -> Result<()> {
                 .birth_date
                 .map(|d| d.format("%d %b %Y").to_string())
                 .unwrap_or_default();
-            writeln!(s, "Patient:   {}  NHS {nhs}  DOB {dob}", p.name)?;
+            writeln!(s, "Patient:   {}  NHS {nhs}  DOB {dob}", line(&p.name))?;
             writeln!(s, "\n{}\n", task.body)?;
             let withdrawn = |w: Option<i64>| {
                 if w.is_some() {

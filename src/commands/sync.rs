@@ -14,6 +14,7 @@ use crate::cli::{KeepSide, SyncArgs, SyncCommand};
 use crate::report::text::local_stamp;
 use crate::store::{Actor, ResolveError};
 use crate::sync::{CycleReport, SyncConfig, SyncError, Trouble, run_cycle};
+use crate::terminal_text::{eprintln, print, println}; // text from outside shown as data, never steering the terminal
 
 pub const EXIT_QUARANTINED: u8 = 2;
 pub const EXIT_UNREACHABLE: u8 = 3;

@@ -13,6 +13,7 @@ use color_eyre::eyre::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::csv_safe;
 use super::text::{fit, local_stamp};
 use crate::config::Config;
 use crate::domain::calendar::{WorkingCalendar, WorkingDuration, format_working_age};
@@ -22,6 +23,7 @@ use crate::domain::overdue::{
 };
 use crate::domain::{Priority, Status, Task, TaskId};
 use crate::store::{AssignedTask, ListedTask, Store};
+use crate::terminal_text::Escaping;
 
 /// The practice's overdue rules, resolved against its calendar.
 #[derive(Debug, Clone, Copy)]
@@ -425,7 +427,7 @@ pub fn write_json(report: &OverdueReport, mut out: impl Write) -> Result<()> {
 
 /// One CSV table for all three sections, told apart by the `section` column.
 pub fn write_csv(report: &OverdueReport, out: impl Write) -> Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = csv_safe::writer(out);
     w.write_record([
         "section",
         "id",
@@ -445,16 +447,16 @@ pub fn write_csv(report: &OverdueReport, out: impl Write) -> Result<()> {
             w.write_record([
                 section.to_owned(),
                 r.id.to_string(),
-                r.source_id.clone(),
+                csv_safe::owned(r.source_id.clone()),
                 r.priority.as_str().to_owned(),
-                r.provider_name.clone(),
-                r.patient_initials.clone(),
-                r.subject.clone(),
+                csv_safe::owned(r.provider_name.clone()),
+                csv_safe::owned(r.patient_initials.clone()),
+                csv_safe::owned(r.subject.clone()),
                 r.received_at.to_rfc3339(),
                 r.due_at.to_rfc3339(),
                 r.overdue_by_minutes.to_string(),
                 String::new(),
-                r.explanation.clone(),
+                csv_safe::owned(r.explanation.clone()),
             ])?;
         }
     }
@@ -462,16 +464,16 @@ pub fn write_csv(report: &OverdueReport, out: impl Write) -> Result<()> {
         w.write_record([
             "stalled".to_owned(),
             r.id.to_string(),
-            r.source_id.clone(),
+            csv_safe::owned(r.source_id.clone()),
             r.priority.as_str().to_owned(),
-            r.provider_name.clone(),
-            r.patient_initials.clone(),
-            r.subject.clone(),
+            csv_safe::owned(r.provider_name.clone()),
+            csv_safe::owned(r.patient_initials.clone()),
+            csv_safe::owned(r.subject.clone()),
             String::new(),
             r.sender_due_by.map(|d| d.to_rfc3339()).unwrap_or_default(),
             String::new(),
-            r.owner.clone().unwrap_or_default(),
-            r.explanation.clone(),
+            csv_safe::owned(r.owner.clone().unwrap_or_default()),
+            csv_safe::owned(r.explanation.clone()),
         ])?;
     }
     w.flush()?;
@@ -480,11 +482,8 @@ pub fn write_csv(report: &OverdueReport, out: impl Write) -> Result<()> {
 
 /// Fixed-width sections, each row followed by its explanation on an indented line, as staff
 /// read it at the desk. `day_length` turns working minutes into days and hours.
-pub fn write_table(
-    report: &OverdueReport,
-    day_length: Duration,
-    mut out: impl Write,
-) -> Result<()> {
+pub fn write_table(report: &OverdueReport, day_length: Duration, out: impl Write) -> Result<()> {
+    let mut out = Escaping::new(out);
     let header = |out: &mut dyn Write, last: &str| -> std::io::Result<()> {
         writeln!(
             out,

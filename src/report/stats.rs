@@ -13,11 +13,13 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use color_eyre::eyre::Result;
 use serde::Serialize;
 
+use super::csv_safe;
 use super::text::fit;
 use crate::domain::calendar::{PRACTICE_TIME_ZONE, WorkingCalendar, format_working_age};
 use crate::domain::policy::{Flag, PolicyRules, ProviderFacts, flags_for};
 use crate::domain::{Agreement, Provider, Status, Task};
 use crate::store::{PageKey, ReceivedWindow, Store};
+use crate::terminal_text::Escaping;
 
 /// Rows fetched per query: enough to stream quickly, few enough for one grouped audit query.
 const PAGE: usize = 500;
@@ -363,16 +365,16 @@ const CSV_HEADER: [&str; 16] = [
 /// `--by provider`), so a spreadsheet built on one export takes the next. No total row: a
 /// column sum gives it, and a total row would be counted twice by anyone who sums.
 pub fn write_csv(report: &StatsReport, out: impl Write) -> Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = csv_safe::writer(out);
     w.write_record(CSV_HEADER)?;
     let text = |v: Option<String>| v.unwrap_or_default();
     for g in &report.groups {
         let p = g.provider.as_ref();
         let c = &g.counts;
         w.write_record([
-            g.key.clone(),
-            g.name.clone(),
-            text(p.map(|p| p.ods_code.clone())),
+            csv_safe::owned(g.key.clone()),
+            csv_safe::owned(g.name.clone()),
+            csv_safe::owned(text(p.map(|p| p.ods_code.clone()))),
             text(p.map(|p| p.agreement.to_owned())),
             text(p.and_then(|p| p.agreement_since).map(|d| d.to_string())),
             text(p.map(|p| p.escalation_stage.to_string())),
@@ -394,7 +396,8 @@ pub fn write_csv(report: &StatsReport, out: impl Write) -> Result<()> {
 
 /// A fixed-width table with a total line; the median reads as working time ("1d 2h").
 /// `day_length` turns working minutes into days and hours.
-pub fn write_table(report: &StatsReport, day_length: Duration, mut out: impl Write) -> Result<()> {
+pub fn write_table(report: &StatsReport, day_length: Duration, out: impl Write) -> Result<()> {
+    let mut out = Escaping::new(out);
     let window = match (report.since, report.until) {
         (None, None) => "all tasks in the mirror".to_owned(),
         (since, until) => format!(

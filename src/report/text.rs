@@ -3,8 +3,13 @@
 
 use unicode_width::UnicodeWidthChar;
 
-/// `text` cut or padded to exactly `width` terminal columns; a cut ends with `…`.
+use crate::terminal_text;
+
+/// `text` cut or padded to exactly `width` terminal columns; a cut ends with `…`. Steering
+/// characters (terminal controls, line breaks, bidi controls) are shown as escapes first, so a
+/// cell stays one cell and its width is the width shown.
 pub fn fit(text: &str, width: usize) -> String {
+    let text = &*terminal_text::line(text);
     let mut out = String::new();
     let mut used = 0;
     let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
@@ -44,5 +49,6 @@ mod tests {
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("", 2), "  ");
         assert_eq!(fit("abc", 0), "");
+        assert_eq!(fit("a\u{1b}b", 9), "a\\u{1b}b ");
     }
 }

@@ -296,7 +296,8 @@ impl Batch<'_, '_> {
                      VALUES (?, ?, ?, ?, ?)",
                 )?
                 .execute(params![id, now, by.id, text, action_id])?;
-                (Some(text), None, Some(text.to_owned()))
+                // The note's words go beside the log, not into it (audit_text.rs).
+                (Some(text), None, None)
             }
             Attachment::Letter(letter) => {
                 tx.prepare_cached(
@@ -350,7 +351,7 @@ impl Batch<'_, '_> {
                 Some(describe(status, owner)),
             )
         };
-        self.audit.append(
+        self.audit.append_with_text(
             tx,
             &NewEvent {
                 actor: by.id,
@@ -362,6 +363,7 @@ impl Batch<'_, '_> {
                 to: to.as_deref(),
                 detail: detail.as_deref(),
             },
+            note,
         )?;
         load_task(tx, id)?.ok_or(StoreError::NotFound(id))
     }

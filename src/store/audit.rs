@@ -2,6 +2,10 @@
 //! and every field of the event, so altering, removing or reordering an event is detectable by
 //! `verify_audit`; triggers in the schema refuse UPDATE and DELETE outright. Events are written
 //! only from inside store operations, in the same transaction as the change they describe.
+//!
+//! Free text that may name a patient (a note) is not a field of the event: the event carries a
+//! salted hash of it, and the text itself lives beside the log (`audit_text`) where purge can
+//! erase it; see `audit_text.rs` for how events written before that stay verifiable.
 
 use std::fmt::Write as _;
 
@@ -10,11 +14,13 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::audit_text::{self, KeptText, Seal};
 use super::{Result, Store, to_sql_count};
 use crate::domain::TaskId;
 
 /// The `prev_hash` of the very first event.
-const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(super) const GENESIS_HASH: &str =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One event in the audit log, as `audit show` and the history pane present it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -80,6 +86,33 @@ impl AuditWriter {
     }
 
     pub(super) fn append(&mut self, conn: &Connection, e: &NewEvent<'_>) -> Result<i64> {
+        self.append_committed(conn, e, None)
+    }
+
+    /// Appends an event with free text kept apart: the chain commits to `text` by a salted
+    /// hash, and the text is stored where purge can erase it.
+    pub(super) fn append_with_text(
+        &mut self,
+        conn: &Connection,
+        e: &NewEvent<'_>,
+        text: Option<&str>,
+    ) -> Result<i64> {
+        let kept = text.map(KeptText::new);
+        let id = self.append_committed(conn, e, kept.as_ref().map(|k| k.commitment.as_str()))?;
+        if let (Some(kept), Some(text)) = (&kept, text) {
+            conn.prepare_cached("INSERT INTO audit_text (event_id, salt, text) VALUES (?, ?, ?)")?
+                .execute(params![id, kept.salt, text])?;
+        }
+        Ok(id)
+    }
+
+    /// Appends a format 2 event carrying `commitment`.
+    pub(super) fn append_committed(
+        &mut self,
+        conn: &Connection,
+        e: &NewEvent<'_>,
+        commitment: Option<&str>,
+    ) -> Result<i64> {
         let id = self.next_id;
         let at = e.at.to_rfc3339_opts(SecondsFormat::Micros, true);
         let fields = Fields {
@@ -93,10 +126,11 @@ impl AuditWriter {
             to: e.to,
             detail: e.detail,
         };
-        let hash = event_hash(&self.prev_hash, &fields);
+        let hash = event_hash(&self.prev_hash, &fields, Format::TextApart(commitment));
         conn.prepare_cached(
             "INSERT INTO audit_log (id, at, actor, task_id, target, action, from_value, \
-             to_value, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             to_value, detail, prev_hash, hash, format, text_commitment) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 2, ?)",
         )?
         .execute(params![
             id,
@@ -109,7 +143,8 @@ impl AuditWriter {
             e.to,
             e.detail,
             self.prev_hash,
-            hash
+            hash,
+            commitment
         ])?;
         self.next_id += 1;
         self.prev_hash = hash;
@@ -118,34 +153,56 @@ impl AuditWriter {
 }
 
 /// The hashed fields of one event, exactly as stored.
-struct Fields<'a> {
-    id: i64,
-    at: &'a str,
-    actor: &'a str,
-    task_id: Option<TaskId>,
-    target: Option<&'a str>,
-    action: &'a str,
-    from: Option<&'a str>,
-    to: Option<&'a str>,
-    detail: Option<&'a str>,
+pub(super) struct Fields<'a> {
+    pub id: i64,
+    pub at: &'a str,
+    pub actor: &'a str,
+    pub task_id: Option<TaskId>,
+    pub target: Option<&'a str>,
+    pub action: &'a str,
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+/// How an event's hash is made (the `format` column).
+#[derive(Clone, Copy)]
+pub(super) enum Format<'a> {
+    /// 1: the fields alone, as every event was hashed before free text was kept apart.
+    Fields,
+    /// 2: the fields, then the commitment to the event's free text (NULL when it has none).
+    TextApart(Option<&'a str>),
+}
+
+/// Adds one field to a hash in the chain's encoding (see [`event_hash`]).
+pub(super) fn put(h: &mut Sha256, value: Option<&str>) {
+    match value {
+        None => h.update(b"n"),
+        Some(s) => {
+            h.update(b"s");
+            h.update(u64::try_from(s.len()).unwrap_or(u64::MAX).to_be_bytes());
+            h.update(s.as_bytes());
+        }
+    }
+}
+
+/// A finished hash as lower-case hex.
+pub(super) fn hex(h: Sha256) -> String {
+    let mut hex = String::with_capacity(64);
+    for byte in h.finalize() {
+        // Writing to a String cannot fail.
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
 }
 
 /// SHA-256 (lower-case hex) over the previous hash and the event's fields. Encoding, so that an
 /// outside tool can re-check the chain: for each field in order (`prev_hash`, `id`, `at`, `actor`,
 /// `task_id`, `target`, `action`, `from`, `to`, `detail`), a NULL is the byte `n`; a value is the byte `s`,
 /// its UTF-8 length as 8 bytes big-endian, then its UTF-8 bytes (integers in decimal). The
-/// length prefix makes the encoding unambiguous whatever the texts contain.
-fn event_hash(prev_hash: &str, f: &Fields<'_>) -> String {
-    fn put(h: &mut Sha256, value: Option<&str>) {
-        match value {
-            None => h.update(b"n"),
-            Some(s) => {
-                h.update(b"s");
-                h.update(u64::try_from(s.len()).unwrap_or(u64::MAX).to_be_bytes());
-                h.update(s.as_bytes());
-            }
-        }
-    }
+/// length prefix makes the encoding unambiguous whatever the texts contain. Format 2 events
+/// add one more field, `text_commitment`, in the same encoding.
+pub(super) fn event_hash(prev_hash: &str, f: &Fields<'_>, format: Format<'_>) -> String {
     let mut h = Sha256::new();
     put(&mut h, Some(prev_hash));
     put(&mut h, Some(&f.id.to_string()));
@@ -157,16 +214,78 @@ fn event_hash(prev_hash: &str, f: &Fields<'_>) -> String {
     put(&mut h, f.from);
     put(&mut h, f.to);
     put(&mut h, f.detail);
-    let mut hex = String::with_capacity(64);
-    for byte in h.finalize() {
-        // Writing to a String cannot fail.
-        let _ = write!(hex, "{byte:02x}");
+    if let Format::TextApart(commitment) = format {
+        put(&mut h, commitment);
     }
-    hex
+    hex(h)
 }
 
-pub(super) const EVENT_COLUMNS: &str =
-    "id, at, actor, task_id, target, action, from_value, to_value, detail, prev_hash, hash";
+/// An event's columns about its free text, as `verify_audit` reads them.
+struct KeptColumns<'a> {
+    /// It has a row in `audit_text`.
+    apart: bool,
+    commitment: Option<&'a str>,
+    salt: Option<&'a str>,
+    text: Option<&'a str>,
+}
+
+/// Whether one event's content matches its hash, by the rule of its format; `Err` names a
+/// break of another kind, in words.
+fn content_check<'a>(
+    fields: &mut Fields<'a>,
+    prev_hash: &str,
+    hash: &str,
+    format: i64,
+    kept: &KeptColumns<'a>,
+    seal: &mut Seal,
+) -> std::result::Result<bool, String> {
+    let id = fields.id;
+    match (format, kept.apart) {
+        (1, false) => Ok(event_hash(prev_hash, fields, Format::Fields) == hash),
+        // Written before free text was kept apart: its text was the detail. While the text is
+        // there the old rule re-checks it; once purged, the seal written when it was moved
+        // vouches for every other field.
+        (1, true) => {
+            seal.add(fields, prev_hash, hash);
+            Ok(match kept.text {
+                Some(t) => {
+                    fields.detail = Some(t);
+                    event_hash(prev_hash, fields, Format::Fields) == hash
+                }
+                None => true,
+            })
+        }
+        (2, _) => {
+            let fields_match =
+                event_hash(prev_hash, fields, Format::TextApart(kept.commitment)) == hash;
+            if fields.action == audit_text::SEAL_ACTION
+                && let Some(reason) = seal.check(kept.commitment)
+            {
+                return Err(reason);
+            }
+            let text_matches = match (kept.text, kept.salt, kept.commitment) {
+                (Some(t), Some(salt), Some(c)) => audit_text::commit(salt, t) == c,
+                (Some(_), _, _) => false,
+                (None, _, _) => true,
+            };
+            if fields_match && !text_matches {
+                return Err(format!(
+                    "event {id}'s note text does not match what the log committed to \
+                     (altered after it was written)"
+                ));
+            }
+            Ok(fields_match)
+        }
+        _ => Err(format!("event {id} has an unknown format {format}")),
+    }
+}
+
+/// What `audit show` reads of an event: its detail is the text kept apart while it is there,
+/// and says the text was purged once it is not.
+pub(super) const EVENT_SELECT: &str = "SELECT a.id, a.at, a.actor, a.task_id, a.target, a.action, \
+     a.from_value, a.to_value, \
+     CASE WHEN t.event_id IS NULL THEN a.detail ELSE coalesce(t.text, '[text purged]') END, \
+     a.prev_hash, a.hash FROM audit_log a LEFT JOIN audit_text t ON t.event_id = a.id";
 
 pub(super) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<AuditEvent> {
     let at: String = r.get(1)?;
@@ -189,13 +308,17 @@ pub(super) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<AuditEvent> {
 impl Store {
     /// Walks the whole chain from the first event and reports the first break, in words.
     pub fn verify_audit(&self) -> Result<AuditVerification> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {EVENT_COLUMNS} FROM audit_log ORDER BY id"
-        ))?;
+        let mut stmt = self.conn.prepare(
+            "SELECT a.id, a.at, a.actor, a.task_id, a.target, a.action, a.from_value, \
+             a.to_value, a.detail, a.prev_hash, a.hash, a.format, a.text_commitment, \
+             t.event_id IS NOT NULL, t.salt, t.text \
+             FROM audit_log a LEFT JOIN audit_text t ON t.event_id = a.id ORDER BY a.id",
+        )?;
         let mut rows = stmt.query([])?;
         let mut last_id = 0_i64;
         let mut expected_prev = GENESIS_HASH.to_owned();
         let mut events = 0_u64;
+        let mut seal = Seal::new();
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
             let at: String = r.get(1)?;
@@ -207,8 +330,19 @@ impl Store {
             let detail: Option<String> = r.get(8)?;
             let prev_hash: String = r.get(9)?;
             let hash: String = r.get(10)?;
+            let format: i64 = r.get(11)?;
+            let commitment: Option<String> = r.get(12)?;
+            let kept_apart: bool = r.get(13)?;
+            let salt: Option<String> = r.get(14)?;
+            let text: Option<String> = r.get(15)?;
+            let broken = |reason: String| {
+                Ok(AuditVerification::Broken {
+                    event_id: id,
+                    reason,
+                })
+            };
             if id != last_id + 1 {
-                let reason = if last_id == 0 {
+                return broken(if last_id == 0 {
                     format!(
                         "event {id} is the first in the log: events 1 to {} are missing (removed)",
                         id - 1
@@ -218,13 +352,9 @@ impl Store {
                         "event {id} follows event {last_id}: the event(s) in between are \
                          missing (removed from the log)"
                     )
-                };
-                return Ok(AuditVerification::Broken {
-                    event_id: id,
-                    reason,
                 });
             }
-            let fields = Fields {
+            let mut fields = Fields {
                 id,
                 at: &at,
                 actor: &actor,
@@ -235,32 +365,41 @@ impl Store {
                 to: to.as_deref(),
                 detail: detail.as_deref(),
             };
-            if event_hash(&prev_hash, &fields) != hash {
-                let reason = format!(
+            let kept = KeptColumns {
+                apart: kept_apart,
+                commitment: commitment.as_deref(),
+                salt: salt.as_deref(),
+                text: text.as_deref(),
+            };
+            let content_matches =
+                match content_check(&mut fields, &prev_hash, &hash, format, &kept, &mut seal) {
+                    Ok(matches) => matches,
+                    Err(reason) => return broken(reason),
+                };
+            if !content_matches {
+                return broken(format!(
                     "event {id}'s content does not match its hash (altered after it was written)"
-                );
-                return Ok(AuditVerification::Broken {
-                    event_id: id,
-                    reason,
-                });
+                ));
             }
             if prev_hash != expected_prev {
-                let reason = if last_id == 0 {
+                return broken(if last_id == 0 {
                     format!("event {id} should start the chain but names a previous event")
                 } else {
                     format!(
                         "event {id} does not follow event {last_id} (prev_hash mismatch: an \
                          event was removed or reordered)"
                     )
-                };
-                return Ok(AuditVerification::Broken {
-                    event_id: id,
-                    reason,
                 });
             }
             last_id = id;
             expected_prev = hash;
             events += 1;
+        }
+        if let Some(reason) = seal.unchecked() {
+            return Ok(AuditVerification::Broken {
+                event_id: last_id,
+                reason,
+            });
         }
         Ok(AuditVerification::Intact {
             events,
@@ -275,16 +414,13 @@ impl Store {
             Some(task) => self
                 .conn
                 .prepare_cached(&format!(
-                    "SELECT {EVENT_COLUMNS} FROM audit_log WHERE task_id = ? \
-                     ORDER BY id DESC LIMIT ?"
+                    "{EVENT_SELECT} WHERE a.task_id = ? ORDER BY a.id DESC LIMIT ?"
                 ))?
                 .query_map(params![task, limit], event_from_row)?
                 .collect::<rusqlite::Result<_>>()?,
             None => self
                 .conn
-                .prepare_cached(&format!(
-                    "SELECT {EVENT_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?"
-                ))?
+                .prepare_cached(&format!("{EVENT_SELECT} ORDER BY a.id DESC LIMIT ?"))?
                 .query_map(params![limit], event_from_row)?
                 .collect::<rusqlite::Result<_>>()?,
         };
@@ -296,9 +432,7 @@ impl Store {
     pub fn history(&self, task_id: TaskId) -> Result<Vec<AuditEvent>> {
         Ok(self
             .conn
-            .prepare_cached(&format!(
-                "SELECT {EVENT_COLUMNS} FROM audit_log WHERE task_id = ? ORDER BY id"
-            ))?
+            .prepare_cached(&format!("{EVENT_SELECT} WHERE a.task_id = ? ORDER BY a.id"))?
             .query_map(params![task_id], event_from_row)?
             .collect::<rusqlite::Result<_>>()?)
     }

@@ -7,7 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::audit::{EVENT_COLUMNS, event_from_row};
+use super::audit::{EVENT_SELECT, event_from_row};
 use super::tasks::{TASK_COLUMNS, TASK_FROM, task_from_row};
 use super::{AuditEvent, Result, Store, from_sql_count};
 use crate::domain::{Priority, Task};
@@ -101,9 +101,7 @@ impl Store {
 
     /// The latest event named `action`, by its place in the log.
     pub fn last_event_named(&self, action: &str) -> Result<Option<AuditEvent>> {
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM audit_log WHERE action = ?1 ORDER BY id DESC LIMIT 1"
-        );
+        let sql = format!("{EVENT_SELECT} WHERE a.action = ?1 ORDER BY a.id DESC LIMIT 1");
         Ok(self
             .conn
             .prepare_cached(&sql)?

@@ -7,6 +7,7 @@
 
 mod actions;
 mod audit;
+mod audit_text;
 mod escalation;
 mod files;
 mod handover;

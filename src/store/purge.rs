@@ -1,8 +1,8 @@
 //! Retention: removing what identifies patients from tasks that were closed long enough ago,
 //! while keeping the row itself (provider, dates, status, priority) so that stats still count
 //! it and the audit trail still points at something. One transaction blanks the task's text and
-//! identifiers, its notes, its letters, the copies of both in its outbox entries, its search
-//! index entry and the source's raw record, and drops old quarantined import rows (their raw text
+//! identifiers, its notes (and their words kept beside the audit log), its letters, the copies
+//! of both in its outbox entries, its search index entry and the source's raw record, and drops old quarantined import rows (their raw text
 //! is patient data too); one audit event records the cut-off and the counts. Afterwards the
 //! search index is merged, and `secure_delete` plus a WAL checkpoint make sure the old text is
 //! not left behind in free pages or in the write-ahead log.
@@ -12,6 +12,7 @@ use rusqlite::{Transaction, params};
 use serde::Serialize;
 
 use super::audit::{AuditWriter, NewEvent};
+use super::audit_text;
 use super::tasks::load_task;
 use super::{Actor, Result, Store, StoreError};
 use crate::domain::{Task, TaskId};
@@ -107,7 +108,7 @@ impl Store {
         };
         let ids = closed_ids(&tx, cutoff, request.include_unsent)?;
         for &id in &ids {
-            purge_task(&tx, id, request)?;
+            purge_task(&tx, id, request, by.now.timestamp())?;
         }
         let quarantined_removed = tx
             .prepare_cached("DELETE FROM quarantine WHERE at < ?")?
@@ -192,7 +193,12 @@ fn closed_ids(tx: &Transaction<'_>, cutoff: i64, include_unsent: bool) -> Result
 }
 
 /// Blanks one task and everything attached to it that may name the patient.
-fn purge_task(tx: &Transaction<'_>, id: TaskId, request: &PurgeRequest<'_>) -> Result<()> {
+fn purge_task(
+    tx: &Transaction<'_>,
+    id: TaskId,
+    request: &PurgeRequest<'_>,
+    now: i64,
+) -> Result<()> {
     let task = load_task(tx, id)?.ok_or(StoreError::NotFound(id))?;
     let subject = (request.anonymised_subject)(&task);
     // The row version moves on, so a screen still showing the old text cannot act on it
@@ -206,6 +212,9 @@ fn purge_task(tx: &Transaction<'_>, id: TaskId, request: &PurgeRequest<'_>) -> R
     .execute(params![id, PURGED, subject])?;
     tx.prepare_cached("UPDATE notes SET text = ?2 WHERE task_id = ?1")?
         .execute(params![id, PURGED])?;
+    // The notes' words kept beside the audit log: the events and their commitments stay, so
+    // the chain still verifies, and `audit show` says the text was purged.
+    audit_text::erase_for_task(tx, id, now)?;
     tx.prepare_cached("UPDATE letters SET body = ?2 WHERE task_id = ?1")?
         .execute(params![id, PURGED])?;
     tx.prepare_cached(BLANK_OUTBOX)?

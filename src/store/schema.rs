@@ -1,18 +1,21 @@
 //! The mirror's schema and its migrations. Each migration is one SQL script, applied in order
 //! inside one transaction and counted in `PRAGMA user_version`, so a mirror is either fully at
-//! a version or untouched. Never edit a shipped migration: append a new one.
+//! a version or untouched. Never edit a shipped migration: append a new one. Migration 6 has a
+//! second half in Rust (the seal over the audit events it moved texts out of), run in the same
+//! transaction.
 
 use rusqlite::Connection;
 
 use super::{Result, StoreError};
 
 /// Migration `n` (1-based) is `MIGRATIONS[n - 1]`.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     MIGRATION_1,
     MIGRATION_2,
     MIGRATION_3,
     MIGRATION_4,
     MIGRATION_5,
+    MIGRATION_6,
 ];
 
 const MIGRATION_1: &str = r"
@@ -483,12 +486,57 @@ BEGIN
 END;
 ";
 
+/// Notes' words leave the audit log for a table beside it that purge can erase (see
+/// `audit_text.rs`). New events carry a format (2: the hash also covers `text_commitment`, a
+/// salted hash of the event's text); the events already written keep format 1 and their hashes,
+/// and their note texts move out here. The append-only trigger is lifted for that one UPDATE
+/// and put back as it was, inside this migration's transaction.
+const MIGRATION_6: &str = r"
+ALTER TABLE audit_log ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit_log ADD COLUMN text_commitment TEXT;
+
+CREATE TABLE audit_text (
+    -- No foreign key: an event removed from the log must show as a gap in the chain, which
+    -- `audit verify` reports, not be refused by a constraint that hides how it was tampered.
+    event_id  INTEGER PRIMARY KEY,
+    -- Hex; NULL for a text moved out of a format 1 event (its hash covers the text itself).
+    salt      TEXT,
+    text      TEXT,
+    -- Set by purge, which erases text and salt.
+    purged_at INTEGER,
+    CHECK ((text IS NULL) = (purged_at IS NOT NULL))
+);
+
+-- Before this migration only a note (added alone or with an assignment) put free text into a
+-- task's event: every other detail is taskgate's own words (a letter's template, an undo).
+INSERT INTO audit_text (event_id, salt, text)
+SELECT id, NULL, detail FROM audit_log
+WHERE task_id IS NOT NULL AND detail IS NOT NULL AND action IN ('note', 'assign');
+
+DROP TRIGGER audit_log_append_only_update;
+UPDATE audit_log SET detail = NULL WHERE id IN (SELECT event_id FROM audit_text);
+CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only: events cannot be changed');
+END;
+";
+
 fn known_version() -> i64 {
     i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
 }
 
-/// Applies every migration the file has not seen yet, all in one transaction.
+/// Applies every migration the file has not seen yet, all in one transaction. Whatever a
+/// migration removes is overwritten with zeros (`secure_delete`), so text it moves (migration 6)
+/// leaves no copy behind in the pages it came from.
 pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.pragma_update(None, "secure_delete", true)?;
+    let migrated = apply_pending(conn);
+    let restored = conn.pragma_update(None, "secure_delete", "FAST");
+    migrated?;
+    Ok(restored?)
+}
+
+fn apply_pending(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = known_version();
@@ -502,6 +550,9 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
     for (index, script) in MIGRATIONS.iter().enumerate().skip(already) {
         tx.execute_batch(script)?;
         let version = i64::try_from(index + 1).unwrap_or(i64::MAX);
+        if version == 6 {
+            super::audit_text::seal_moved_texts(&tx)?;
+        }
         tx.pragma_update(None, "user_version", version)?;
     }
     tx.commit()?;

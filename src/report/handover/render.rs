@@ -1,7 +1,8 @@
 //! The handover report as Markdown, as one self-contained printable HTML page (inline CSS, no
 //! external assets, so it prints the same from a USB stick as from the practice drive), and as
 //! stable JSON. Every text that came from a sender is escaped for the format it lands in: a
-//! subject is data, never markup.
+//! subject is data, never markup, and terminal controls and bidi controls in it are shown as
+//! visible escapes (`terminal_text`), whether the report is read in a terminal or a browser.
 
 use std::fmt::Write as _;
 
@@ -9,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::{AwayHolder, HandoverReport, HolderKind, SinceFrom, TaskLine};
 use crate::report::text::local_stamp;
+use crate::terminal_text;
 
 /// Section headings, shared by both human formats so they never drift apart.
 const H_OVERDUE: &str = "Overdue unactioned tasks";
@@ -61,6 +63,7 @@ fn md(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' | '\t' => out.push(' '),
+            c if terminal_text::is_steering(c) => terminal_text::push_visible(&mut out, c),
             _ => out.push(c),
         }
     }
@@ -181,6 +184,8 @@ fn esc(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(c),
+            c if terminal_text::is_steering(c) => terminal_text::push_visible(&mut out, c),
             _ => out.push(c),
         }
     }

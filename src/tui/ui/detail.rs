@@ -14,6 +14,7 @@ use crate::domain::Task;
 use crate::domain::calendar::format_working_age;
 use crate::domain::overdue::{DueState, assess};
 use crate::report::text::local_stamp;
+use crate::terminal_text::{self, line};
 use crate::tui::state::{AppState, Detail, View};
 use crate::tui::theme;
 
@@ -58,7 +59,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
         ]));
     }
     lines.push(Line::raw(""));
-    lines.extend(t.body.lines().map(|l| Line::raw(l.to_owned())));
+    lines.extend(
+        t.body
+            .lines()
+            .map(|l| Line::raw(terminal_text::block(l).into_owned())),
+    );
     if let Some(d) = state.detail.as_ref().filter(|d| d.task_id == t.id) {
         lines.extend(record_lines(d));
     }
@@ -86,17 +91,21 @@ fn identity_lines(t: &Task) -> Vec<Line<'_>> {
     let team = t
         .sender_team
         .as_deref()
-        .map(|s| format!(" — {s}"))
+        .map(|s| format!(" — {}", line(s)))
         .unwrap_or_default();
     vec![
-        Line::from(vec![label("Subject   "), Span::raw(t.subject.as_str())]),
+        Line::from(vec![label("Subject   "), Span::raw(line(&t.subject))]),
         Line::from(vec![
             label("Patient   "),
-            Span::raw(format!("{}   NHS {nhs}   DOB {dob}", p.name)),
+            Span::raw(format!("{}   NHS {nhs}   DOB {dob}", line(&p.name))),
         ]),
         Line::from(vec![
             label("From      "),
-            Span::raw(format!("{} ({}){team}", t.provider_name, t.provider_ods)),
+            Span::raw(format!(
+                "{} ({}){team}",
+                line(&t.provider_name),
+                line(&t.provider_ods)
+            )),
         ]),
         Line::from(vec![
             label("Received  "),
@@ -173,7 +182,12 @@ fn record_lines(d: &Detail) -> Vec<Line<'_>> {
     for n in d.notes.iter().filter(|n| n.withdrawn_by_action.is_none()) {
         lines.push(Line::from(vec![
             label("Note      "),
-            Span::raw(format!("{} {}: {}", local_stamp(n.at), n.author, n.text)),
+            Span::raw(format!(
+                "{} {}: {}",
+                local_stamp(n.at),
+                n.author,
+                line(&n.text)
+            )),
         ]));
     }
     if !d.history.is_empty() {

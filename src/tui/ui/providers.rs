@@ -16,6 +16,7 @@ use crate::domain::letter::escalation_letter;
 use crate::domain::{Agreement, EscalationStage};
 use crate::report::providers::{MonthCount, ProviderFigures, ProvidersOverview};
 use crate::report::text::local_stamp;
+use crate::terminal_text::line; // bidi and other controls shown, not obeyed
 use crate::tui::keymap::Action;
 use crate::tui::state::AppState;
 use crate::tui::theme;
@@ -72,7 +73,7 @@ fn draw_table(
             );
             Row::new([
                 Cell::from(f.provider.ods_code.clone()),
-                Cell::from(f.provider.name.clone()),
+                Cell::from(line(&f.provider.name).into_owned()),
                 Cell::from(stage_text(f.provider.escalation))
                     .style(stage_style(f.provider.escalation)),
                 Cell::from(c.received.to_string()),
@@ -226,7 +227,7 @@ fn draw_facts(frame: &mut Frame, area: Rect, figures: &ProviderFigures, view: &V
     };
     let title = format!(
         " {} · {} escalate · {} step back · {letter} ",
-        p.name,
+        line(&p.name),
         keys.hint(Action::EscalateUp),
         keys.hint(Action::EscalateDown)
     );

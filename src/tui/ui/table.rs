@@ -12,8 +12,9 @@ use super::ViewContext;
 use crate::domain::calendar::format_working_age;
 use crate::domain::overdue::{DueState, assess};
 use crate::domain::{Status, Task};
+use crate::terminal_text::line;
 use crate::tui::state::{AppState, View};
-use crate::tui::theme;
+use crate::tui::theme; // bidi and other controls shown, not obeyed
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext) {
     let w = &state.window;
@@ -134,9 +135,9 @@ fn task_row<'a>(t: &'a Task, state: &AppState, view: &ViewContext) -> Row<'a> {
         mark,
         Cell::from(format_working_age(age, view.calendar.day_length())),
         Cell::from(t.priority.as_str()),
-        Cell::from(t.provider_name.as_str()),
+        Cell::from(line(&t.provider_name)),
         Cell::from(t.patient.initials()),
-        Cell::from(t.subject.as_str()),
+        Cell::from(line(&t.subject)),
         Cell::from(flags),
         Cell::from(t.status.as_str()),
     ])
