@@ -20,7 +20,8 @@ use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 use ureq::Agent;
 
-use super::client::{RemoteError, URL_VALUE, transport_error};
+use super::client::{RemoteError, URL_VALUE};
+use super::transport::transport_error;
 
 /// SMART Backend Services: an assertion may be valid for at most five minutes; four leaves room
 /// for a server clock a little ahead of ours.

@@ -7,7 +7,6 @@
 //! server, so `taskgate sync` can say how much of a cycle was ours.
 
 use std::fmt::Write as _;
-use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
@@ -16,6 +15,7 @@ use ureq::Agent;
 
 use super::auth::Credentials;
 use super::tls::Trust;
+use super::transport::transport_error;
 
 /// What a value is encoded with in a URL (a path segment or a query value): everything but
 /// RFC 3986's unreserved characters, which FHIR ids and instants are made of.
@@ -385,122 +385,6 @@ impl FhirClient {
     }
 }
 
-/// A failure to get an answer from `base` (the FHIR server or the token endpoint), in words.
-pub(super) fn transport_error(
-    e: ureq::Error,
-    server: &'static str,
-    base: &str,
-    what: &str,
-    timeout: Duration,
-) -> RemoteError {
-    let base = base.to_owned();
-    match e {
-        ureq::Error::Timeout(_) => RemoteError::TimedOut {
-            server,
-            base,
-            what: what.to_owned(),
-            timeout_secs: timeout.as_secs(),
-        },
-        ureq::Error::Io(io) if io.kind() == ErrorKind::TimedOut => RemoteError::TimedOut {
-            server,
-            base,
-            what: what.to_owned(),
-            timeout_secs: timeout.as_secs(),
-        },
-        ureq::Error::Io(io) => match tls_failure(&io) {
-            Some(problem) => certificate_error(&base, problem),
-            None => RemoteError::Unreachable {
-                server,
-                base,
-                detail: io_words(&io),
-            },
-        },
-        ureq::Error::Rustls(problem) => certificate_error(&base, &problem),
-        ureq::Error::HostNotFound => RemoteError::Unreachable {
-            server,
-            base,
-            detail: "the server's name cannot be found (DNS)".to_owned(),
-        },
-        ureq::Error::ConnectionFailed => RemoteError::Unreachable {
-            server,
-            base,
-            detail: "the connection failed".to_owned(),
-        },
-        // A proxy that will not connect us is the network being unavailable, as for a server.
-        ureq::Error::ConnectProxyFailed(reason) => RemoteError::Unreachable {
-            server,
-            base,
-            detail: format!(
-                "the proxy (from HTTPS_PROXY or HTTP_PROXY) would not connect us: {reason}"
-            ),
-        },
-        ureq::Error::BodyExceedsLimit(limit) => RemoteError::Malformed {
-            what: what.to_owned(),
-            detail: format!("the answer is larger than {limit} bytes"),
-        },
-        ureq::Error::Protocol(p) => RemoteError::Malformed {
-            what: what.to_owned(),
-            detail: format!("not valid HTTP: {p}"),
-        },
-        ureq::Error::Decompress(_, io) => RemoteError::Malformed {
-            what: what.to_owned(),
-            detail: format!("the compressed answer is broken: {io}"),
-        },
-        other => RemoteError::BadSetup {
-            base,
-            detail: other.to_string(),
-        },
-    }
-}
-
-/// The TLS failure inside an I/O error (rustls reports a handshake failure that way).
-fn tls_failure(io: &std::io::Error) -> Option<&rustls::Error> {
-    io.get_ref()?.downcast_ref::<rustls::Error>()
-}
-
-/// A failed TLS handshake: a certificate we cannot trust is named as such, with its host;
-/// anything else in the handshake is a set-up problem too (a server that is not https, say).
-fn certificate_error(base: &str, problem: &rustls::Error) -> RemoteError {
-    use rustls::CertificateError as Cert;
-    let host = host_of(base);
-    let detail = match problem {
-        rustls::Error::InvalidCertificate(cert) => match cert {
-            Cert::UnknownIssuer => {
-                "it is issued by a certificate authority this computer does not trust".to_owned()
-            }
-            Cert::Expired | Cert::ExpiredContext { .. } => "it has expired".to_owned(),
-            Cert::NotValidYet | Cert::NotValidYetContext { .. } => {
-                "it is not valid yet (check this computer's clock)".to_owned()
-            }
-            Cert::NotValidForName | Cert::NotValidForNameContext { .. } => {
-                format!("it is not issued for the name {host} (check source.base_url)")
-            }
-            Cert::Revoked => "it has been revoked".to_owned(),
-            other => format!("it does not verify ({other:?})"),
-        },
-        rustls::Error::InvalidCertRevocationList(_) => {
-            "its revocation list does not verify".to_owned()
-        }
-        other => {
-            return RemoteError::BadSetup {
-                base: base.to_owned(),
-                detail: format!("the secure connection (TLS) could not be set up: {other}"),
-            };
-        }
-    };
-    RemoteError::Certificate { host, detail }
-}
-
-/// `host:port` (or `host`) of a URL, for naming the server whose certificate failed.
-fn host_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, h)| h)
-        .to_owned()
-}
-
 /// Adds what the desk can do about a refusal whose cause is known.
 fn explain_refusal(status: u16, detail: String) -> String {
     if status == 400 && detail.to_ascii_lowercase().contains("if-match") {
@@ -525,18 +409,6 @@ fn parse_body(bytes: &[u8]) -> Result<Value, String> {
         return Err("the answer is empty".to_owned());
     }
     serde_json::from_slice(bytes).map_err(|e| format!("{e}"))
-}
-
-/// A connection failure in plain words.
-fn io_words(io: &std::io::Error) -> String {
-    match io.kind() {
-        ErrorKind::ConnectionRefused => "the connection was refused (is the server up?)".to_owned(),
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => {
-            "the connection was cut".to_owned()
-        }
-        ErrorKind::UnexpectedEof => "the server closed the connection mid-answer".to_owned(),
-        _ => io.to_string(),
-    }
 }
 
 /// The diagnostics of an OperationOutcome (or a short description of another body), cut short,

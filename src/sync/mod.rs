@@ -14,6 +14,7 @@ mod pull;
 mod push;
 pub mod setup;
 mod tls;
+mod transport;
 
 use std::fmt::{self, Write as _};
 use std::time::{Duration, Instant};
