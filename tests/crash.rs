@@ -920,7 +920,7 @@ fn killing_sync_while_it_pulls_or_pushes_never_loses_doubles_or_conflicts_a_chan
 }
 
 #[test]
-#[ignore = "about a minute with the FHIR peer over HTTPS: .ci/run runs it with --ignored"]
+#[ignore = "about three minutes with the FHIR peer over HTTPS: .ci/run runs it with --ignored"]
 fn killing_sync_while_it_pushes_over_https_never_loses_doubles_or_conflicts_a_change() {
     let seed = seed();
     eprintln!("crash seed {seed} (replay with TASKGATE_CRASH_SEED={seed})");

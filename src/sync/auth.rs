@@ -157,24 +157,25 @@ impl ClientCredentials {
     }
 
     /// `Bearer <token>`: the cached token while it is fresh, else a new one. `renew` forces a
-    /// new one (after the server refused the cached one).
+    /// new one (after the server refused the cached one). Also says whether the token endpoint
+    /// was asked.
     pub(super) fn authorization(
         &self,
         agent: &Agent,
         timeout: Duration,
         renew: bool,
-    ) -> Result<String, RemoteError> {
+    ) -> Result<(String, bool), RemoteError> {
         let mut issued = self.issued.lock().unwrap_or_else(PoisonError::into_inner);
         let fresh = issued
             .as_ref()
             .filter(|i| !renew && Instant::now() < i.renew_at);
         if let Some(current) = fresh {
-            return Ok(format!("Bearer {}", current.token));
+            return Ok((format!("Bearer {}", current.token), false));
         }
         let new = self.request_token(agent, timeout)?;
         let header = format!("Bearer {}", new.token);
         *issued = Some(new);
-        Ok(header)
+        Ok((header, true))
     }
 
     fn request_token(&self, agent: &Agent, timeout: Duration) -> Result<Issued, RemoteError> {

@@ -309,8 +309,9 @@ impl FhirClient {
         let authorization = match &self.credentials {
             Credentials::Bearer { token, .. } => format!("Bearer {token}"),
             Credentials::Client(client) => {
-                self.requests += 1;
-                client.authorization(&self.agent, self.timeout, renew)?
+                let (header, asked) = client.authorization(&self.agent, self.timeout, renew)?;
+                self.requests += u64::from(asked);
+                header
             }
         };
         self.requests += 1;
