@@ -336,6 +336,31 @@ fn a_jwt_assertion_signed_with_the_practices_key_gets_a_token() {
     );
 }
 
+#[test]
+fn an_rsa_key_signs_rs384_assertions() {
+    let ca = TestCa::new();
+    let (private, public) = ca.rsa_assertion_key("practice-rsa");
+    let peer = Peer::start_with(&ca.https_peer().client_key(CLIENT_ID, &public));
+    peer.seed(2);
+    let desk = Desk::new(&peer);
+    use_source(
+        &desk,
+        &format!(
+            "auth = \"client-credentials\"\ntoken_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\n\
+             private_key_file = \"{}\"\nca_file = \"{}\"",
+            peer.token_url(),
+            private.display(),
+            ca.ca_file().display()
+        ),
+    );
+    assert!(
+        desk.run_ok(&["config", "check"])
+            .contains("JWT assertions (RS384)")
+    );
+    assert_eq!(desk.sync_ok().new, 2);
+    assert_eq!(peer.counter("tokensIssued"), 1);
+}
+
 /// A proxy that refuses every CONNECT with 403, as a locked-down web proxy does.
 fn refusing_proxy() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

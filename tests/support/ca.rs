@@ -96,6 +96,26 @@ impl TestCa {
         (private, public)
     }
 
+    /// A new RSA key pair for RS384 assertions, as `assertion_key` (ring cannot make RSA keys,
+    /// so node's crypto does, which the FHIR peer needs anyway): PKCS#8 private, SPKI public.
+    pub fn rsa_assertion_key(&self, name: &str) -> (PathBuf, PathBuf) {
+        let private = self.dir.path().join(format!("{name}.pem"));
+        let public = self.dir.path().join(format!("{name}.pub.pem"));
+        let script = "const c = require('node:crypto'); const fs = require('node:fs'); \
+            const k = c.generateKeyPairSync('rsa', { modulusLength: 2048 }); \
+            fs.writeFileSync(process.argv[1], k.privateKey.export({ type: 'pkcs8', format: 'pem' })); \
+            fs.writeFileSync(process.argv[2], k.publicKey.export({ type: 'spki', format: 'pem' }));";
+        let status = std::process::Command::new("node")
+            .arg("-e")
+            .arg(script)
+            .arg(&private)
+            .arg(&public)
+            .status()
+            .expect("run node");
+        assert!(status.success(), "node made no RSA key");
+        (private, public)
+    }
+
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
