@@ -70,6 +70,14 @@ fn wrong_combinations_name_the_key_and_line() {
         0,
     );
     assert!(e.message.contains("is required"), "{e}");
+    // A token endpoint in the clear.
+    let e = refused_at(
+        d,
+        "auth = \"client-credentials\"\ntoken_url = \"http://auth.example/token\"\n",
+        "source.token_url",
+        1,
+    );
+    assert!(e.message.contains("https://"), "{e}");
     // Neither a secret nor a key.
     let e = refused_at(d, CLIENT, "source.client_secret_env", 0);
     assert!(e.message.contains("source.private_key_file"), "{e}");

@@ -267,8 +267,12 @@ fn client_credentials(s: &Source, at: &Locator<'_>) -> Result<(), ConfigError> {
                        endpoint)";
             return Err(at.error("source.token_url", "source.auth", msg));
         }
-        Some(url) if !(url.starts_with("https://") || url.starts_with("http://")) => {
-            let msg = format!("\"{url}\" is not an http:// or https:// URL");
+        // The secret or the signed assertion must never cross the network in the clear.
+        Some(url) if !url.starts_with("https://") => {
+            let msg = format!(
+                "\"{url}\" is not an https:// URL: the client's secret or signed assertion \
+                 must not cross the network unencrypted"
+            );
             return Err(at.error("source.token_url", "source.token_url", msg));
         }
         Some(_) => {}
