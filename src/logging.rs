@@ -14,6 +14,11 @@ pub fn init(log_file: &Path, level: &str) -> Result<(), PathError> {
     let filter = EnvFilter::try_from_env("TASKGATE_LOG")
         .or_else(|_| EnvFilter::try_new(level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    // ureq's TRACE is the raw wire, bearer tokens and patient data included: never below DEBUG.
+    let filter = ["ureq=debug", "ureq_proto=debug", "rustls=debug"]
+        .into_iter()
+        .filter_map(|d| d.parse().ok())
+        .fold(filter, EnvFilter::add_directive);
     // A second init (tests calling `run` twice) is harmless: keep the first subscriber.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

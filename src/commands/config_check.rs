@@ -44,6 +44,10 @@ pub fn run(ctx: &Context) -> Result<()> {
         c.groups.len()
     );
     println!("Providers:     {} in the registry", c.providers.len());
+    // Sync's server, trusted certificate authorities, sign-in and proxy (no secret's value).
+    for (label, text) in crate::sync::setup::describe(c, |name| std::env::var(name).ok()) {
+        println!("{:<15}{text}", format!("{label}:"));
+    }
     match ctx.acting_user() {
         Ok(s) => println!("Acting user:   {} ({})", s.name, s.id),
         Err(e) => println!("Acting user:   not resolved: {e}"),

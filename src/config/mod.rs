@@ -21,8 +21,8 @@ pub use locate::{
     resolve_config_path, resolve_config_path_with,
 };
 pub use schema::{
-    AgreementKind, Category, Letters, Logging, Overdue, Policy, Practice, ProviderEntry, Source,
-    SourceKind, Storage, Sync, WorkingTime,
+    AgreementKind, AuthMethod, Category, Letters, Logging, Overdue, Policy, Practice,
+    ProviderEntry, Source, SourceKind, Storage, Sync, WorkingTime,
 };
 use serde::Deserialize;
 pub use user::{UserError, acting_user};
@@ -72,8 +72,22 @@ impl Config {
     pub fn from_toml_str(text: &str, file: &Path) -> Result<Config, ConfigError> {
         let at = Locator::new(text, file);
         let deserializer = toml::de::Deserializer::parse(text).map_err(|e| at.syntax(&e))?;
-        let config: Config =
+        let mut config: Config =
             serde_path_to_error::deserialize(deserializer).map_err(|e| at.serde(&e))?;
+        // The CA bundle and the key sit beside the config, whatever folder taskgate runs in.
+        if let Some(folder) = file.parent() {
+            for path in [
+                &mut config.source.ca_file,
+                &mut config.source.private_key_file,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if path.is_relative() {
+                    *path = folder.join(&*path);
+                }
+            }
+        }
         validate::validate(&config, &at)?;
         Ok(config)
     }

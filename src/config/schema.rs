@@ -265,6 +265,26 @@ impl fmt::Display for SourceKind {
     }
 }
 
+/// How sync signs in to a FHIR server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMethod {
+    /// A long-lived bearer token in the environment variable `token_env`.
+    #[default]
+    Bearer,
+    /// OAuth2 client credentials: short-lived tokens from `token_url`.
+    ClientCredentials,
+}
+
+impl fmt::Display for AuthMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AuthMethod::Bearer => "bearer",
+            AuthMethod::ClientCredentials => "client-credentials",
+        })
+    }
+}
+
 /// `[source]`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -272,9 +292,30 @@ pub struct Source {
     pub kind: SourceKind,
     /// The FHIR R4 base URL (fhir only).
     pub base_url: Option<String>,
+    /// `"bearer"` (the default) or `"client-credentials"`.
+    pub auth: AuthMethod,
     /// The NAME of the environment variable holding the bearer token, so the secret never sits
     /// in a file that gets copied between desks.
     pub token_env: Option<String>,
+    /// client-credentials: the OAuth2 token endpoint.
+    pub token_url: Option<String>,
+    /// client-credentials: the client id the server registered for this practice.
+    pub client_id: Option<String>,
+    /// client-credentials: the NAME of the environment variable holding the client secret.
+    pub client_secret_env: Option<String>,
+    /// client-credentials: a PEM private key (RSA or EC P-384) that signs JWT assertions, in
+    /// place of a secret. Relative paths are from the config file's folder.
+    pub private_key_file: Option<PathBuf>,
+    /// client-credentials with a key: the `kid` the server knows the key by.
+    pub key_id: Option<String>,
+    /// client-credentials: the scopes asked for (space separated), when the server wants some.
+    pub scope: Option<String>,
+    /// A PEM bundle of certificate authorities trusted beside the system's (a health network's
+    /// own CA). Relative paths are from the config file's folder.
+    pub ca_file: Option<PathBuf>,
+    /// Always `None`: a secret written into the file is refused by name, with the reason.
+    #[serde(deserialize_with = "refuse_secret_in_file")]
+    pub client_secret: Option<std::convert::Infallible>,
     #[serde(deserialize_with = "values::duration")]
     pub poll_interval: Duration,
     #[serde(deserialize_with = "values::duration")]
@@ -288,7 +329,16 @@ impl Default for Source {
         Source {
             kind: SourceKind::Demo,
             base_url: None,
+            auth: AuthMethod::Bearer,
             token_env: None,
+            token_url: None,
+            client_id: None,
+            client_secret_env: None,
+            private_key_file: None,
+            key_id: None,
+            scope: None,
+            ca_file: None,
+            client_secret: None,
             poll_interval: Duration::from_mins(5),
             request_timeout: Duration::from_secs(30),
             folder: None,
@@ -359,6 +409,16 @@ fn refuse_key_in_file<'de, D: Deserializer<'de>>(
     Err(serde::de::Error::custom(
         "the mirror's key must never be written in the config file: put it in an environment \
          variable and name that variable in storage.key_env (or leave it unset to be asked)",
+    ))
+}
+
+fn refuse_secret_in_file<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<std::convert::Infallible>, D::Error> {
+    let _ = serde::de::IgnoredAny::deserialize(d)?;
+    Err(serde::de::Error::custom(
+        "the client secret must never be written in the config file: put it in an environment \
+         variable and name that variable in source.client_secret_env",
     ))
 }
 

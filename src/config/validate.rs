@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use super::Config;
 use super::error::{ConfigError, Locator};
-use super::schema::{AgreementKind, SourceKind};
+use super::schema::{AgreementKind, AuthMethod, Source, SourceKind};
 
 /// The first problem found, in file order as far as the sections allow.
 pub(super) fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
@@ -193,18 +193,15 @@ fn source(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
                 }
                 Some(_) => {}
             }
-            match &s.token_env {
-                None => {
-                    let msg = "is required when kind = \"fhir\": the NAME of the environment \
-                               variable holding the bearer token";
-                    return Err(at.error("source.token_env", "source.kind", msg));
-                }
-                Some(name) if !looks_like_env_name(name) => {
-                    let msg = "must be the NAME of an environment variable (e.g. \
-                               TASKGATE_FHIR_TOKEN), never the token itself";
-                    return Err(at.error("source.token_env", "source.token_env", msg));
-                }
-                Some(_) => {}
+            match s.auth {
+                AuthMethod::Bearer => bearer(s, at)?,
+                AuthMethod::ClientCredentials => client_credentials(s, at)?,
+            }
+            if let Some(path) = &s.ca_file
+                && let Err(e) = crate::sync::read_ca_file(path)
+            {
+                let key = "source.ca_file";
+                return Err(at.error(key, key, format!("{}: {}", path.display(), e.reason)));
             }
         }
         SourceKind::File if s.folder.is_none() => {
@@ -223,6 +220,104 @@ fn source(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
         }
     }
     Ok(())
+}
+
+/// The keys that belong to client credentials, for refusing them under `auth = "bearer"`.
+fn client_keys(s: &Source) -> [(&'static str, bool); 6] {
+    [
+        ("source.token_url", s.token_url.is_some()),
+        ("source.client_id", s.client_id.is_some()),
+        ("source.client_secret_env", s.client_secret_env.is_some()),
+        ("source.private_key_file", s.private_key_file.is_some()),
+        ("source.key_id", s.key_id.is_some()),
+        ("source.scope", s.scope.is_some()),
+    ]
+}
+
+fn bearer(s: &Source, at: &Locator<'_>) -> Result<(), ConfigError> {
+    if let Some((key, _)) = client_keys(s).into_iter().find(|(_, set)| *set) {
+        let msg = "is only used with auth = \"client-credentials\" (auth is \"bearer\", the \
+                   default): set source.auth or remove this key";
+        return Err(at.error(key, key, msg));
+    }
+    match &s.token_env {
+        None => {
+            let msg = "is required when kind = \"fhir\" with auth = \"bearer\": the NAME of \
+                       the environment variable holding the bearer token";
+            Err(at.error("source.token_env", "source.kind", msg))
+        }
+        Some(name) if !looks_like_env_name(name) => {
+            let msg = "must be the NAME of an environment variable (e.g. \
+                       TASKGATE_FHIR_TOKEN), never the token itself";
+            Err(at.error("source.token_env", "source.token_env", msg))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+fn client_credentials(s: &Source, at: &Locator<'_>) -> Result<(), ConfigError> {
+    if s.token_env.is_some() {
+        let msg = "is only used with auth = \"bearer\"; client credentials get their tokens \
+                   from source.token_url: remove this key";
+        return Err(at.error("source.token_env", "source.token_env", msg));
+    }
+    match &s.token_url {
+        None => {
+            let msg = "is required when auth = \"client-credentials\" (the OAuth2 token \
+                       endpoint)";
+            return Err(at.error("source.token_url", "source.auth", msg));
+        }
+        // The secret or the signed assertion must never cross the network in the clear.
+        Some(url) if !url.starts_with("https://") => {
+            let msg = format!(
+                "\"{url}\" is not an https:// URL: the client's secret or signed assertion \
+                 must not cross the network unencrypted"
+            );
+            return Err(at.error("source.token_url", "source.token_url", msg));
+        }
+        Some(_) => {}
+    }
+    match &s.client_id {
+        None => {
+            let msg = "is required when auth = \"client-credentials\" (the id the server \
+                       registered for this practice)";
+            return Err(at.error("source.client_id", "source.auth", msg));
+        }
+        Some(id) => required_text(id, "source.client_id", at)?,
+    }
+    match (&s.client_secret_env, &s.private_key_file) {
+        (None, None) => {
+            let msg = "client credentials need a proof: set source.client_secret_env (the NAME \
+                       of the variable holding the secret) or source.private_key_file (a key \
+                       that signs JWT assertions)";
+            Err(at.error("source.client_secret_env", "source.auth", msg))
+        }
+        (Some(_), Some(_)) => {
+            let msg = "is set as well as source.client_secret_env: use one, the secret or the \
+                       key";
+            Err(at.error("source.private_key_file", "source.private_key_file", msg))
+        }
+        (Some(name), None) => {
+            if s.key_id.is_some() {
+                let msg = "names a signing key, but there is no source.private_key_file";
+                return Err(at.error("source.key_id", "source.key_id", msg));
+            }
+            if looks_like_env_name(name) {
+                Ok(())
+            } else {
+                let msg = "must be the NAME of an environment variable (e.g. \
+                           TASKGATE_CLIENT_SECRET), never the secret itself";
+                Err(at.error("source.client_secret_env", "source.client_secret_env", msg))
+            }
+        }
+        (None, Some(path)) => match crate::sync::SigningKey::load(path, None) {
+            Ok(_) => Ok(()),
+            Err(reason) => {
+                let key = "source.private_key_file";
+                Err(at.error(key, key, format!("{}: {reason}", path.display())))
+            }
+        },
+    }
 }
 
 fn logging(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {

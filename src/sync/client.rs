@@ -1,15 +1,21 @@
 //! The HTTP side of sync: one blocking `ureq` agent talking FHIR JSON to the configured server,
-//! with the bearer token, the configured timeout, and every failure sorted into what the person
-//! at the desk can do about it (wait for the network, tell IT the server is failing, fix the
-//! config). It also adds up the time spent waiting on the server, so `taskgate sync` can say how
-//! much of a cycle was ours.
+//! over TLS verified against the trusted authorities (`tls`), signed in as `auth` says (a 401
+//! gets one fresh token and one retry), with the configured timeout, and every failure sorted
+//! into what the person at the desk can do about it (wait for the network, tell IT the server
+//! is failing, fix the config). Proxies come from the environment (`HTTPS_PROXY`, `NO_PROXY`),
+//! which ureq reads when the agent is made. It also adds up the time spent waiting on the
+//! server, so `taskgate sync` can say how much of a cycle was ours.
 
-use std::io::ErrorKind;
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 use ureq::Agent;
+
+use super::auth::Credentials;
+use super::tls::Trust;
+use super::transport::transport_error;
 
 /// What a value is encoded with in a URL (a path segment or a query value): everything but
 /// RFC 3986's unreserved characters, which FHIR ids and instants are made of.
@@ -19,6 +25,9 @@ pub const URL_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// How the FHIR server is named in messages (beside "the token endpoint").
+pub const FHIR_SERVER: &str = "the FHIR server";
+
 /// The largest response we read: a page of a hundred Tasks is well under a megabyte; anything
 /// near this is not a FHIR answer.
 const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
@@ -27,10 +36,16 @@ const MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 /// diagnostics are cut short and long digit runs (NHS numbers) are masked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RemoteError {
-    #[error("cannot reach the FHIR server at {base}: {detail}")]
-    Unreachable { base: String, detail: String },
-    #[error("the FHIR server at {base} did not answer {what} within {timeout_secs} s")]
+    #[error("cannot reach {server} at {base}: {detail}")]
+    Unreachable {
+        /// "the FHIR server" or "the token endpoint".
+        server: &'static str,
+        base: String,
+        detail: String,
+    },
+    #[error("{server} at {base} did not answer {what} within {timeout_secs} s")]
     TimedOut {
+        server: &'static str,
         base: String,
         what: String,
         timeout_secs: u64,
@@ -43,11 +58,21 @@ pub enum RemoteError {
     },
     #[error("the FHIR server's answer to {what} is not readable FHIR JSON: {detail}")]
     Malformed { what: String, detail: String },
+    #[error("the FHIR server refused our credentials (HTTP {status}): {fix}")]
+    Unauthorized { status: u16, fix: String },
+    #[error("the token endpoint {url} refused to issue a token (HTTP {status}, {detail}): {fix}")]
+    TokenRefused {
+        url: String,
+        status: u16,
+        detail: String,
+        fix: String,
+    },
     #[error(
-        "the FHIR server refused our credentials (HTTP {status}): check the token in the \
-         environment variable {token_env} (source.token_env)"
+        "the certificate of {host} is not trusted: {detail}. If the server uses the health \
+         network's own certificate authority, name that authority's certificate (a PEM file) in \
+         source.ca_file, or ask IT to add it to this computer's trust store"
     )]
-    Unauthorized { status: u16, token_env: String },
+    Certificate { host: String, detail: String },
     #[error("the FHIR server refused {what} (HTTP {status}): {detail}")]
     Refused {
         what: String,
@@ -70,11 +95,24 @@ pub enum Trouble {
 }
 
 impl RemoteError {
+    /// Whether every request would fail the same way (our credentials or the server's
+    /// certificate), so there is no point trying the next change in the outbox.
+    pub fn blocks_every_request(&self) -> bool {
+        matches!(
+            self,
+            RemoteError::Unauthorized { .. }
+                | RemoteError::TokenRefused { .. }
+                | RemoteError::Certificate { .. }
+        )
+    }
+
     pub fn trouble(&self) -> Trouble {
         match self {
             RemoteError::Unreachable { .. } | RemoteError::TimedOut { .. } => Trouble::Offline,
             RemoteError::ServerError { .. } | RemoteError::Malformed { .. } => Trouble::ServerFault,
             RemoteError::Unauthorized { .. }
+            | RemoteError::TokenRefused { .. }
+            | RemoteError::Certificate { .. }
             | RemoteError::Refused { .. }
             | RemoteError::BadSetup { .. } => Trouble::Misconfigured,
         }
@@ -95,9 +133,10 @@ pub struct Reply {
 pub struct FhirClient {
     agent: Agent,
     base: String,
-    authorization: String,
-    token_env: String,
+    credentials: Credentials,
     timeout: Duration,
+    /// `host:port` of the proxy requests to the server go through, if any.
+    proxy: Option<String>,
     waited: Duration,
     requests: u64,
 }
@@ -113,17 +152,33 @@ impl std::fmt::Debug for FhirClient {
 }
 
 impl FhirClient {
-    pub fn new(base_url: &str, token: &str, token_env: &str, timeout: Duration) -> FhirClient {
+    pub fn new(
+        base_url: &str,
+        credentials: Credentials,
+        trust: &Trust,
+        timeout: Duration,
+    ) -> FhirClient {
+        // The config builder starts from ureq's defaults, which include the proxy named by
+        // ALL_PROXY / HTTPS_PROXY / HTTP_PROXY, less the hosts of NO_PROXY.
         let config = Agent::config_builder()
             .timeout_global(Some(timeout))
             .http_status_as_error(false)
             .user_agent(concat!("taskgate/", env!("CARGO_PKG_VERSION")))
+            .tls_config(trust.tls_config())
             .build();
+        let proxy = config
+            .proxy()
+            .filter(|p| {
+                base_url
+                    .parse::<ureq::http::Uri>()
+                    .is_ok_and(|uri| !p.is_no_proxy(&uri))
+            })
+            .map(|p| format!("{}:{}", p.host(), p.port()));
         FhirClient {
             agent: config.into(),
+            proxy,
             base: base_url.trim_end_matches('/').to_owned(),
-            authorization: format!("Bearer {token}"),
-            token_env: token_env.to_owned(),
+            credentials,
             timeout,
             waited: Duration::ZERO,
             requests: 0,
@@ -188,7 +243,7 @@ impl FhirClient {
         match reply.status {
             401 | 403 => RemoteError::Unauthorized {
                 status: reply.status,
-                token_env: self.token_env.clone(),
+                fix: self.credentials.refusal_fix(),
             },
             500..=599 => RemoteError::ServerError {
                 what: what.to_owned(),
@@ -212,9 +267,56 @@ impl FhirClient {
         what: &str,
     ) -> Result<Reply, RemoteError> {
         let started = Instant::now();
+        let mut outcome = self.exchange_once(method, url, body, if_match, what, false);
+        // A refused token may have been revoked or expired early: one new token, one retry.
+        if matches!(&outcome, Ok(reply) if reply.status == 401)
+            && matches!(self.credentials, Credentials::Client(_))
+        {
+            tracing::info!(
+                what,
+                "the server refused the access token; renewing it once"
+            );
+            outcome = self.exchange_once(method, url, body, if_match, what, true);
+        }
+        if let (Err(RemoteError::Unreachable { detail, .. }), Some(proxy)) =
+            (&mut outcome, &self.proxy)
+            && !detail.contains("proxy")
+        {
+            // Whether the proxy or the server is down, IT needs to know a proxy is in the way.
+            let _ = write!(detail, " (through the proxy {proxy}, from the environment)");
+        }
+        self.waited += started.elapsed();
+        tracing::debug!(
+            method,
+            what,
+            ok = outcome.is_ok(),
+            ms = started.elapsed().as_millis(),
+            "FHIR request"
+        );
+        outcome
+    }
+
+    /// One request, with a token fetched first when the cached one is stale (or `renew`).
+    fn exchange_once(
+        &mut self,
+        method: &str,
+        url: &str,
+        body: Option<&str>,
+        if_match: Option<&str>,
+        what: &str,
+        renew: bool,
+    ) -> Result<Reply, RemoteError> {
+        let authorization = match &self.credentials {
+            Credentials::Bearer { token, .. } => format!("Bearer {token}"),
+            Credentials::Client(client) => {
+                let (header, asked) = client.authorization(&self.agent, self.timeout, renew)?;
+                self.requests += u64::from(asked);
+                header
+            }
+        };
         self.requests += 1;
-        let result = self.send(method, url, body, if_match);
-        let outcome = match result {
+        let result = self.send(method, url, body, if_match, &authorization);
+        match result {
             Ok(mut response) => {
                 let status = response.status().as_u16();
                 let etag_version = response
@@ -233,20 +335,23 @@ impl FhirClient {
                         etag_version,
                         body: parse_body(&bytes),
                     }),
-                    Err(e) => Err(self.transport_error(e, what)),
+                    Err(e) => Err(transport_error(
+                        e,
+                        FHIR_SERVER,
+                        &self.base,
+                        what,
+                        self.timeout,
+                    )),
                 }
             }
-            Err(e) => Err(self.transport_error(e, what)),
-        };
-        self.waited += started.elapsed();
-        tracing::debug!(
-            method,
-            what,
-            ok = outcome.is_ok(),
-            ms = started.elapsed().as_millis(),
-            "FHIR request"
-        );
-        outcome
+            Err(e) => Err(transport_error(
+                e,
+                FHIR_SERVER,
+                &self.base,
+                what,
+                self.timeout,
+            )),
+        }
     }
 
     fn send(
@@ -255,6 +360,7 @@ impl FhirClient {
         url: &str,
         body: Option<&str>,
         if_match: Option<&str>,
+        authorization: &str,
     ) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
         let accept = "application/fhir+json";
         match (method, body) {
@@ -262,7 +368,7 @@ impl FhirClient {
                 let mut request = self
                     .agent
                     .put(url)
-                    .header("Authorization", &self.authorization)
+                    .header("Authorization", authorization)
                     .header("Accept", accept)
                     .header("Content-Type", "application/fhir+json; charset=utf-8");
                 if let Some(tag) = if_match {
@@ -273,53 +379,9 @@ impl FhirClient {
             _ => self
                 .agent
                 .get(url)
-                .header("Authorization", &self.authorization)
+                .header("Authorization", authorization)
                 .header("Accept", accept)
                 .call(),
-        }
-    }
-
-    fn transport_error(&self, e: ureq::Error, what: &str) -> RemoteError {
-        let base = self.base.clone();
-        match e {
-            ureq::Error::Timeout(_) => RemoteError::TimedOut {
-                base,
-                what: what.to_owned(),
-                timeout_secs: self.timeout.as_secs(),
-            },
-            ureq::Error::Io(io) if io.kind() == ErrorKind::TimedOut => RemoteError::TimedOut {
-                base,
-                what: what.to_owned(),
-                timeout_secs: self.timeout.as_secs(),
-            },
-            ureq::Error::Io(io) => RemoteError::Unreachable {
-                base,
-                detail: io_words(&io),
-            },
-            ureq::Error::HostNotFound => RemoteError::Unreachable {
-                base,
-                detail: "the server's name cannot be found (DNS)".to_owned(),
-            },
-            ureq::Error::ConnectionFailed => RemoteError::Unreachable {
-                base,
-                detail: "the connection failed".to_owned(),
-            },
-            ureq::Error::BodyExceedsLimit(limit) => RemoteError::Malformed {
-                what: what.to_owned(),
-                detail: format!("the answer is larger than {limit} bytes"),
-            },
-            ureq::Error::Protocol(p) => RemoteError::Malformed {
-                what: what.to_owned(),
-                detail: format!("not valid HTTP: {p}"),
-            },
-            ureq::Error::Decompress(_, io) => RemoteError::Malformed {
-                what: what.to_owned(),
-                detail: format!("the compressed answer is broken: {io}"),
-            },
-            other => RemoteError::BadSetup {
-                base,
-                detail: other.to_string(),
-            },
         }
     }
 }
@@ -348,18 +410,6 @@ fn parse_body(bytes: &[u8]) -> Result<Value, String> {
         return Err("the answer is empty".to_owned());
     }
     serde_json::from_slice(bytes).map_err(|e| format!("{e}"))
-}
-
-/// A connection failure in plain words.
-fn io_words(io: &std::io::Error) -> String {
-    match io.kind() {
-        ErrorKind::ConnectionRefused => "the connection was refused (is the server up?)".to_owned(),
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => {
-            "the connection was cut".to_owned()
-        }
-        ErrorKind::UnexpectedEof => "the server closed the connection mid-answer".to_owned(),
-        _ => io.to_string(),
-    }
 }
 
 /// The diagnostics of an OperationOutcome (or a short description of another body), cut short,

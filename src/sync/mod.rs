@@ -7,21 +7,27 @@
 //! a person has chosen the server's version over it. What a cycle could not do is in its report,
 //! sorted by what the person at the desk can do about it.
 
+mod auth;
 mod backoff;
 mod client;
 mod pull;
 mod push;
+pub mod setup;
+mod tls;
+mod transport;
 
 use std::fmt::{self, Write as _};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+pub use auth::{ClientCredentials, Credentials, SigningKey};
 pub use backoff::{FIRST_WAIT, LONGEST_WAIT, wait_after};
 pub use client::{RemoteError, Trouble};
 pub use pull::{PAGE_SIZE, WATERMARK_OVERLAP, search_url};
+pub use tls::{CaFileError, Trust, read_ca_file};
 
-use crate::config::{Config, SourceKind};
+use crate::config::{AuthMethod, Config, SourceKind};
 use crate::domain::TaskId;
 use crate::store::{Actor, Store, StoreError};
 use client::FhirClient;
@@ -32,13 +38,13 @@ pub const LAST_SUCCESS_KEY: &str = "last_success_at";
 /// `sync_state` key: when the server first failed to answer, while it still does (RFC 3339).
 pub const OFFLINE_SINCE_KEY: &str = "offline_since";
 
-/// What a cycle needs from the config, with the token read from the environment.
+/// What a cycle needs from the config, with secrets read from the environment and the trusted
+/// certificate authorities loaded. Clones share one cached access token.
 #[derive(Clone)]
 pub struct SyncConfig {
     pub base_url: String,
-    pub token: String,
-    /// The NAME of the variable the token came from, for error messages.
-    pub token_env: String,
+    pub credentials: Credentials,
+    pub trust: Trust,
     pub request_timeout: Duration,
     pub practice_ods: String,
     pub staff_ids: Vec<String>,
@@ -49,7 +55,8 @@ impl fmt::Debug for SyncConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SyncConfig")
             .field("base_url", &self.base_url)
-            .field("token_env", &self.token_env)
+            .field("credentials", &self.credentials)
+            .field("trust", &self.trust)
             .field("request_timeout", &self.request_timeout)
             .field("practice_ods", &self.practice_ods)
             .finish_non_exhaustive()
@@ -69,8 +76,17 @@ pub enum SyncError {
          bearer token for the FHIR server"
     )]
     MissingToken(String),
+    #[error(
+        "the environment variable {0} (named by source.client_secret_env) is not set: it must \
+         hold the client secret for source.token_url"
+    )]
+    MissingSecret(String),
     #[error("source.{0} is missing")]
     Incomplete(&'static str),
+    #[error(transparent)]
+    CaFile(#[from] CaFileError),
+    #[error("cannot use source.private_key_file {path}: {reason}")]
+    Key { path: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -94,22 +110,77 @@ impl SyncConfig {
             .base_url
             .clone()
             .ok_or(SyncError::Incomplete("base_url"))?;
-        let token_env = source
-            .token_env
-            .clone()
-            .ok_or(SyncError::Incomplete("token_env"))?;
-        let token = env(&token_env)
-            .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| SyncError::MissingToken(token_env.clone()))?;
+        let credentials = credentials(source, &env)?;
+        let trust = Trust::load(source.ca_file.as_deref())?;
+        tracing::debug!(?credentials, ?trust, "sync set-up");
         Ok(SyncConfig {
             base_url,
-            token: token.trim().to_owned(),
-            token_env,
+            credentials,
+            trust,
             request_timeout: source.request_timeout,
             practice_ods: config.practice.ods_code.clone(),
             staff_ids: config.staff.iter().map(|s| s.id.clone()).collect(),
             group_ids: config.groups.iter().map(|g| g.id.clone()).collect(),
         })
+    }
+}
+
+/// How sync signs in, from `[source]`, with the secret read through `env`.
+fn credentials(
+    source: &crate::config::Source,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Credentials, SyncError> {
+    let read = |name: &str| {
+        env(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    match source.auth {
+        AuthMethod::Bearer => {
+            let token_env = source
+                .token_env
+                .clone()
+                .ok_or(SyncError::Incomplete("token_env"))?;
+            let token =
+                read(&token_env).ok_or_else(|| SyncError::MissingToken(token_env.clone()))?;
+            Ok(Credentials::Bearer { token, token_env })
+        }
+        AuthMethod::ClientCredentials => {
+            let token_url = source
+                .token_url
+                .clone()
+                .ok_or(SyncError::Incomplete("token_url"))?;
+            let client_id = source
+                .client_id
+                .clone()
+                .ok_or(SyncError::Incomplete("client_id"))?;
+            let scope = source.scope.clone();
+            let client = match (&source.client_secret_env, &source.private_key_file) {
+                (Some(secret_env), _) => {
+                    let secret = read(secret_env)
+                        .ok_or_else(|| SyncError::MissingSecret(secret_env.clone()))?;
+                    ClientCredentials::with_secret(
+                        token_url,
+                        client_id,
+                        scope,
+                        secret,
+                        secret_env.clone(),
+                    )
+                }
+                (None, Some(path)) => {
+                    let key =
+                        SigningKey::load(path, source.key_id.as_deref()).map_err(|reason| {
+                            SyncError::Key {
+                                path: path.display().to_string(),
+                                reason,
+                            }
+                        })?;
+                    ClientCredentials::with_key(token_url, client_id, scope, key)
+                }
+                (None, None) => return Err(SyncError::Incomplete("client_secret_env")),
+            };
+            Ok(Credentials::Client(std::sync::Arc::new(client)))
+        }
     }
 }
 
@@ -216,8 +287,8 @@ pub fn run_cycle(
     let started = Instant::now();
     let mut client = FhirClient::new(
         &config.base_url,
-        &config.token,
-        &config.token_env,
+        config.credentials.clone(),
+        &config.trust,
         config.request_timeout,
     );
     let mut report = CycleReport::default();

@@ -237,8 +237,11 @@ mod tests {
     fn config() -> SyncConfig {
         SyncConfig {
             base_url: "http://fhir.test/R4".to_owned(),
-            token: String::new(),
-            token_env: "T".to_owned(),
+            credentials: crate::sync::Credentials::Bearer {
+                token: String::new(),
+                token_env: "T".to_owned(),
+            },
+            trust: crate::sync::Trust::built_in(),
             request_timeout: std::time::Duration::from_secs(1),
             practice_ods: "ZZZ01".to_owned(),
             staff_ids: vec!["aclarke".to_owned()],

@@ -293,9 +293,7 @@ impl PushStep<'_> {
         report.retrying += 1;
         match e.trouble() {
             Trouble::Offline | Trouble::ServerFault => Err(Stop::Remote(e)),
-            Trouble::Misconfigured if matches!(e, RemoteError::Unauthorized { .. }) => {
-                Err(Stop::Remote(e))
-            }
+            Trouble::Misconfigured if e.blocks_every_request() => Err(Stop::Remote(e)),
             Trouble::Misconfigured => {
                 report.note(Trouble::Misconfigured, e.to_string());
                 Ok(Next::HoldTask)

@@ -1,11 +1,22 @@
 // taskgate's FHIR test peer: Medplum's FHIR router over its in-memory repository, behind
 // node:http, so sync tests talk to a real FHIR R4 implementation rather than a mock.
 //
-// Usage: node server.mjs [--token TOKEN]
+// Usage: node server.mjs [--token TOKEN] [--tls-cert PEM --tls-key PEM]
+//          [--client-id ID (--client-secret SECRET | --client-public-key PEM)
+//           [--token-lifetime SECONDS]]
 // Prints two lines on stdout, then serves until stdin closes (the test harness holding the
 // other end has gone) or SIGTERM:
-//   line 1: the FHIR port   (base URL http://127.0.0.1:<port>/fhir/R4)
-//   line 2: the control port (fault injection, see CONTROL below)
+//   line 1: the FHIR port   (base URL http://127.0.0.1:<port>/fhir/R4, https:// with --tls-cert)
+//   line 2: the control port (fault injection, see CONTROL below; always plain HTTP)
+//
+// Opt-in modes (without them the peer is plain HTTP with one static token, as always):
+// - --tls-cert/--tls-key: the FHIR listener speaks HTTPS with that certificate and key;
+// - --client-id: an OAuth2 token endpoint at POST /token (RFC 6749 client credentials), which
+//   checks the client secret (HTTP Basic, or client_secret in the form) or, with
+//   --client-public-key, a JWT client assertion as SMART Backend Services describe (RS384 or
+//   ES384, iss = sub = client id, aud = the token URL, exp at most 5 minutes ahead, jti never
+//   reused). Tokens it issues live --token-lifetime seconds (default 300) and are accepted by
+//   the FHIR endpoints beside the static --token (which the harness itself keeps using).
 //
 // What we add on top of Medplum's router, and why:
 // - versionId counts 1, 2, 3... per resource (Medplum's memory repository uses UUIDs), and
@@ -17,7 +28,10 @@
 // - a bearer token is required when --token is given;
 // - faults can be injected at run time without losing the in-memory data.
 
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { URL } from 'node:url';
 
 import {
@@ -108,7 +122,22 @@ const faults = {
   downAfter: { count: 0, method: undefined },
   shiftAfter: { count: 0, method: undefined },
 };
-const counters = { requests: 0, byMethod: {} };
+const counters = { requests: 0, byMethod: {}, unauthorized: 0, tokensIssued: 0, tokensRefused: 0 };
+
+// OAuth2 client credentials (opt-in): issued tokens and when each expires, and the assertion ids
+// already seen (a replayed jti is refused).
+const oauth = argValue('--client-id') && {
+  clientId: argValue('--client-id'),
+  secret: argValue('--client-secret'),
+  publicKey: argValue('--client-public-key') && fs.readFileSync(argValue('--client-public-key')),
+  lifetime: Number.parseInt(argValue('--token-lifetime') ?? '300', 10),
+};
+const issuedTokens = new Map();
+const seenJti = new Set();
+const tlsOptions = argValue('--tls-cert') && {
+  cert: fs.readFileSync(argValue('--tls-cert')),
+  key: fs.readFileSync(argValue('--tls-key')),
+};
 
 function argValue(name) {
   const i = process.argv.indexOf(name);
@@ -171,11 +200,16 @@ async function handleFhir(req, res) {
     return;
   }
 
-  if (token && req.headers.authorization !== `Bearer ${token}`) {
+  const url = new URL(req.url, 'http://peer');
+  if (oauth && req.method === 'POST' && url.pathname === '/token') {
+    handleToken(req, res, text);
+    return;
+  }
+  if (token && !authorized(req.headers.authorization)) {
+    counters.unauthorized += 1;
     send(res, 401, outcome('login', 'a valid bearer token is required'));
     return;
   }
-  const url = new URL(req.url, 'http://peer');
   if (!url.pathname.startsWith(BASE_PATH)) {
     send(res, 404, outcome('not-found', `the FHIR base is ${BASE_PATH}`));
     return;
@@ -221,6 +255,95 @@ async function handleFhir(req, res) {
   send(res, getStatus(status), resource ?? status, headers);
 }
 
+function authorized(header) {
+  if (header === `Bearer ${token}`) {
+    return true;
+  }
+  const presented = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
+  const expires = presented && issuedTokens.get(presented);
+  return Boolean(expires && Date.now() < expires);
+}
+
+function oauthError(res, status, error, description) {
+  counters.tokensRefused += 1;
+  const text = JSON.stringify({ error, error_description: description });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function handleToken(req, res, text) {
+  const form = new URLSearchParams(text);
+  if (form.get('grant_type') !== 'client_credentials') {
+    oauthError(res, 400, 'unsupported_grant_type', 'only client_credentials is offered');
+    return;
+  }
+  const problem = oauth.publicKey ? checkAssertion(req, form) : checkSecret(req, form);
+  if (problem) {
+    oauthError(res, 401, 'invalid_client', problem);
+    return;
+  }
+  const issued = crypto.randomBytes(24).toString('base64url');
+  issuedTokens.set(issued, Date.now() + 1000 * oauth.lifetime);
+  counters.tokensIssued += 1;
+  const body = JSON.stringify({ access_token: issued, token_type: 'bearer', expires_in: oauth.lifetime });
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
+function checkSecret(req, form) {
+  let id = form.get('client_id');
+  let secret = form.get('client_secret');
+  const basic = req.headers.authorization?.match(/^Basic (.+)$/i);
+  if (basic) {
+    const pair = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = pair.indexOf(':');
+    id = decodeURIComponent(pair.slice(0, colon).replaceAll('+', ' '));
+    secret = decodeURIComponent(pair.slice(colon + 1).replaceAll('+', ' '));
+  }
+  return id === oauth.clientId && secret === oauth.secret ? undefined : 'unknown client or wrong secret';
+}
+
+function checkAssertion(req, form) {
+  if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
+    return 'client_assertion_type must be jwt-bearer';
+  }
+  const parts = (form.get('client_assertion') ?? '').split('.');
+  if (parts.length !== 3) {
+    return 'client_assertion is not a JWT';
+  }
+  const header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+  const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+  const signed = Buffer.from(`${parts[0]}.${parts[1]}`);
+  const signature = Buffer.from(parts[2], 'base64url');
+  let valid;
+  if (header.alg === 'RS384') {
+    valid = crypto.verify('sha384', signed, oauth.publicKey, signature);
+  } else if (header.alg === 'ES384') {
+    valid = crypto.verify('sha384', signed, { key: oauth.publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+  } else {
+    return `alg ${header.alg} is not RS384 or ES384`;
+  }
+  if (!valid) {
+    return 'the assertion signature does not verify';
+  }
+  const audience = `${tlsOptions ? 'https' : 'http'}://${req.headers.host}/token`;
+  const now = Math.floor(Date.now() / 1000);
+  if (claims.iss !== oauth.clientId || claims.sub !== oauth.clientId) {
+    return 'iss and sub must be the client id';
+  }
+  if (claims.aud !== audience) {
+    return `aud must be ${audience}`;
+  }
+  if (typeof claims.exp !== 'number' || claims.exp <= now || claims.exp > now + 300) {
+    return 'exp must be in the next five minutes';
+  }
+  if (!claims.jti || seenJti.has(claims.jti)) {
+    return 'jti missing or already used';
+  }
+  seenJti.add(claims.jti);
+  return undefined;
+}
+
 async function touchOldestTask() {
   const bundle = await repo.search({ resourceType: 'Task', sortRules: [{ code: '_lastUpdated' }], count: 1 });
   const oldest = bundle.entry?.[0]?.resource;
@@ -235,9 +358,13 @@ function outcome(code, diagnostics) {
 
 // The FHIR listener can be closed and reopened on the same port; the repository lives on.
 const sockets = new Set();
-const fhirServer = http.createServer((req, res) => {
+const serveFhir = (req, res) => {
   handleFhir(req, res).catch((err) => send(res, 500, normalizeOperationOutcome(err)));
-});
+};
+const fhirServer = tlsOptions ? https.createServer(tlsOptions, serveFhir) : http.createServer(serveFhir);
+// With TLS, 'connection' sees the TCP socket (what goDown must destroy); a handshake the client
+// abandons (it does not trust us) is only logged by node, never fatal.
+fhirServer.on('tlsClientError', () => {});
 fhirServer.on('connection', (socket) => {
   sockets.add(socket);
   socket.on('close', () => sockets.delete(socket));
@@ -278,7 +405,8 @@ function goUp() {
 // POST /garble?count=N[&method=M], POST /down-after?count=N[&method=M],
 // POST /shift-after?count=N[&method=M] (after N more requests the oldest Task is saved again,
 // moving it to the end of the list a pager is walking), POST /advance-clock?seconds=N (later
-// writes are stamped N seconds further ahead), GET /stats.
+// writes are stamped N seconds further ahead), POST /revoke-tokens (tokens issued so far stop
+// working), GET /stats.
 // `method` limits a fault to requests of that HTTP method (PUT to break only pushes).
 const control = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://control');
@@ -316,6 +444,11 @@ const control = http.createServer((req, res) => {
       return;
     case 'POST /advance-clock':
       clockOffsetMs += 1000 * Number.parseInt(url.searchParams.get('seconds') ?? '0', 10);
+      done();
+      return;
+    case 'POST /revoke-tokens':
+      // As a server restarting or an administrator revoking access: issued tokens stop working.
+      issuedTokens.clear();
       done();
       return;
     case 'GET /stats':

@@ -107,6 +107,12 @@ impl Desk {
         std::fs::write(&self.config, text).expect("write the config");
     }
 
+    /// Rewrites the desk's config file (to set up TLS or client credentials, say).
+    pub fn edit_config(&self, edit: impl FnOnce(String) -> String) {
+        let text = std::fs::read_to_string(&self.config).expect("read the config");
+        std::fs::write(&self.config, edit(text)).expect("write the config");
+    }
+
     /// The binary on this desk's config and mirror, with the token in the environment.
     pub fn cmd(&self) -> assert_cmd::Command {
         let mut c = assert_cmd::Command::cargo_bin("taskgate").expect("binary built");

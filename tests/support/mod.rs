@@ -1,3 +1,4 @@
+pub mod ca;
 pub mod calendar;
 pub mod desk;
 pub mod peer;

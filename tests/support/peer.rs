@@ -2,9 +2,12 @@
 //! per test on its own loopback port, installed with `npm ci` on first use, killed on drop. It
 //! can seed the practice's inbox, read and change Tasks as another desk or a sender would,
 //! validate a resource with the R4 validators, and inject faults without losing its data.
+//! `Peer::start_with` opts into HTTPS (a certificate from a test CA) and an OAuth2 token
+//! endpoint; `Peer::start` is the plain-HTTP peer with one static token.
 
 #![allow(dead_code)] // each test file uses a different part of this harness
 
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -33,7 +36,61 @@ pub struct Peer {
     _stdin: ChildStdin,
     fhir_port: u16,
     control_port: u16,
+    scheme: &'static str,
     agent: ureq::Agent,
+}
+
+/// What the peer serves beyond plain HTTP with the static token.
+#[derive(Default)]
+pub struct PeerOptions {
+    args: Vec<OsString>,
+    /// The CA the peer's certificate chains to, for the harness's own requests.
+    ca_pem: Option<Vec<u8>>,
+}
+
+impl PeerOptions {
+    /// Serve FHIR over HTTPS with this certificate and key (PEM files), which chain to the CA
+    /// certificate `ca_pem` (see `support::ca::TestCa::https_peer`).
+    pub fn https(mut self, cert_file: &Path, key_file: &Path, ca_pem: &str) -> Self {
+        self.args.extend([
+            "--tls-cert".into(),
+            cert_file.into(),
+            "--tls-key".into(),
+            key_file.into(),
+        ]);
+        self.ca_pem = Some(ca_pem.as_bytes().to_vec());
+        self
+    }
+
+    /// A token endpoint at `/token` for client `id` proving itself with `secret`.
+    pub fn client_secret(mut self, id: &str, secret: &str) -> Self {
+        self.args.extend([
+            "--client-id".into(),
+            id.into(),
+            "--client-secret".into(),
+            secret.into(),
+        ]);
+        self
+    }
+
+    /// A token endpoint at `/token` for client `id` proving itself with JWT assertions that
+    /// the public key in `public_key_file` verifies.
+    pub fn client_key(mut self, id: &str, public_key_file: &Path) -> Self {
+        self.args.extend([
+            "--client-id".into(),
+            id.into(),
+            "--client-public-key".into(),
+            public_key_file.into(),
+        ]);
+        self
+    }
+
+    /// How long issued tokens live, in seconds.
+    pub fn token_lifetime(mut self, seconds: u32) -> Self {
+        self.args
+            .extend(["--token-lifetime".into(), seconds.to_string().into()]);
+        self
+    }
 }
 
 impl Drop for Peer {
@@ -81,9 +138,14 @@ fn ensure_installed() {
 
 impl Peer {
     pub fn start() -> Peer {
+        Peer::start_with(&PeerOptions::default())
+    }
+
+    pub fn start_with(options: &PeerOptions) -> Peer {
         ensure_installed();
         let mut child = Command::new("node")
             .args(["server.mjs", "--token", TOKEN])
+            .args(&options.args)
             .current_dir(peer_dir())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -112,23 +174,47 @@ impl Peer {
         let (Some(fhir_port), Some(control_port)) = (ports[0], ports[1]) else {
             panic!("the FHIR peer did not start: {ports:?}");
         };
-        let agent = ureq::Agent::config_builder()
+        let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_mins(1)))
-            .build()
-            .into();
+            // The harness talks to its own peer on loopback, whatever proxy the machine has.
+            .proxy(None);
+        if let Some(pem) = &options.ca_pem {
+            let ca = ureq::tls::Certificate::from_pem(pem).expect("the test CA's PEM");
+            config = config.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::new_with_certs(&[ca]))
+                    .build(),
+            );
+        }
         Peer {
             child,
             _stdin: stdin,
             fhir_port,
             control_port,
-            agent,
+            scheme: if options.ca_pem.is_some() {
+                "https"
+            } else {
+                "http"
+            },
+            agent: config.build().into(),
         }
     }
 
     /// The FHIR base URL, as a config's `source.base_url`.
     pub fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}/fhir/R4", self.fhir_port)
+        format!("{}://127.0.0.1:{}/fhir/R4", self.scheme, self.fhir_port)
+    }
+
+    /// The token endpoint, as a config's `source.token_url` (with `PeerOptions::client_*`).
+    pub fn token_url(&self) -> String {
+        format!("{}://127.0.0.1:{}/token", self.scheme, self.fhir_port)
+    }
+
+    /// A counter of the peer's: `requests`, `unauthorized` (FHIR requests answered 401),
+    /// `tokensIssued`, `tokensRefused`.
+    pub fn counter(&self, name: &str) -> u64 {
+        self.control("/stats")[name].as_u64().unwrap_or(0)
     }
 
     fn call(
@@ -316,6 +402,11 @@ impl Peer {
     /// Moves the server's clock `seconds` ahead: later writes are stamped that much later.
     pub fn advance_clock(&self, seconds: u32) {
         self.control(&format!("/advance-clock?seconds={seconds}"));
+    }
+
+    /// Every access token issued so far stops working, as after a revocation.
+    pub fn revoke_tokens(&self) {
+        self.control("/revoke-tokens");
     }
 
     /// Requests served so far, by HTTP method.
