@@ -79,7 +79,8 @@ fn identity_lines(t: &Task) -> Vec<Line<'_>> {
     let p = &t.patient;
     let nhs = p
         .nhs_number
-        .map_or_else(|| "no valid NHS number".to_owned(), |n| n.to_string());
+        // Labelled NHS, CHI or H&C by range, so each nation's number reads as its own.
+        .map_or_else(|| "no valid patient number".to_owned(), |n| n.labelled());
     let dob = p
         .birth_date
         .map_or_else(|| "unknown".into(), |d| d.format("%d %b %Y").to_string());
@@ -92,7 +93,7 @@ fn identity_lines(t: &Task) -> Vec<Line<'_>> {
         Line::from(vec![label("Subject   "), Span::raw(t.subject.as_str())]),
         Line::from(vec![
             label("Patient   "),
-            Span::raw(format!("{}   NHS {nhs}   DOB {dob}", p.name)),
+            Span::raw(format!("{}   {nhs}   DOB {dob}", p.name)),
         ]),
         Line::from(vec![
             label("From      "),
