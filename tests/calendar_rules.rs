@@ -115,6 +115,34 @@ fn rules_give_exactly_the_published_days_apart_from_one_offs() {
     }
 }
 
+/// The oracle is the PyPI package `holidays`, written independently of taskgate; its weekday
+/// dates for 2028–2060 are kept in a fixture (see docs/calendar.md to regenerate it).
+#[test]
+fn rules_agree_with_an_independent_implementation_for_2028_to_2060() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/calendar/oracle-2028-2060.json");
+    let oracle: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let all = BankHolidays::shipped().unwrap();
+    for nation in Nation::ALL {
+        let expected: Vec<&str> = oracle[nation.as_str()]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_str().unwrap())
+            .collect();
+        assert!(expected.len() > 33 * 7, "{nation}: the fixture is whole");
+        let set = all.for_nation(nation).unwrap();
+        let ours: Vec<String> = (2028..=2060)
+            .flat_map(|year| {
+                set.in_year(year)
+                    .map(|h| h.date.to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(ours, expected, "{nation}");
+    }
+}
+
 #[test]
 fn after_the_list_the_rules_take_over_and_say_so() {
     let scotland = BankHolidays::shipped()
