@@ -261,6 +261,54 @@ mod tests {
         assert!(message.contains("DDMMYY"), "{message}");
     }
 
+    /// Every DDMMYY with a sample of years, against chrono's calendar read the way a
+    /// two-digit year is usually read (00–68 as 20xx, 69–99 as 19xx), not against our own
+    /// month table. Prefixes outside the CHI range are NHS-range numbers and keep only
+    /// Modulus 11; that includes 0100xx (month 00), which some validators also reject.
+    #[test]
+    fn chi_dates_agree_with_the_calendar_for_every_day_and_month() {
+        use chrono::NaiveDate;
+        for dd in 0..100_u8 {
+            for mm in 0..100_u8 {
+                for yy in [0_u8, 1, 4, 23, 68, 69, 96, 99] {
+                    let mut first = [
+                        dd / 10,
+                        dd % 10,
+                        mm / 10,
+                        mm % 10,
+                        yy / 10,
+                        yy % 10,
+                        0,
+                        0,
+                        0,
+                    ];
+                    // Find a tail that Modulus 11 accepts, so only the date decides.
+                    let number = (0..100_u8).find_map(|tail| {
+                        first[7] = tail / 10;
+                        first[8] = tail % 10;
+                        check_digit(&first).map(|check| {
+                            let mut digits = [0; 10];
+                            digits[..9].copy_from_slice(&first);
+                            digits[9] = check;
+                            digits
+                        })
+                    });
+                    let digits = number.unwrap();
+                    let text: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
+                    let in_chi = NumberScheme::of(&digits) == NumberScheme::Chi;
+                    let year = if yy < 69 { 2000 } else { 1900 } + i32::from(yy);
+                    let is_date =
+                        NaiveDate::from_ymd_opt(year, u32::from(mm), u32::from(dd)).is_some();
+                    assert_eq!(
+                        NhsNumber::parse(&text).is_ok(),
+                        !in_chi || is_date,
+                        "{text}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn bad_shapes_say_what_is_wrong() {
         assert_eq!(
