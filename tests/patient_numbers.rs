@@ -68,3 +68,83 @@ fn labels_follow_the_documented_ranges_at_their_edges() {
     assert_eq!(scheme("485 777 3457"), NumberScheme::Nhs);
     assert_eq!(scheme("999 000 0018"), NumberScheme::Nhs);
 }
+
+/// The real binary: import, then `show` prints each number with its label; a number stored
+/// before the date rule existed reads as no valid number instead of breaking the mirror.
+#[test]
+fn show_labels_each_number_and_a_stored_chi_non_date_reads_as_none() {
+    use assert_cmd::Command;
+    use std::path::Path;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mirror.sqlite");
+    let csv = dir.path().join("tasks.csv");
+    let file = [
+        HEADER.to_owned(),
+        row("P-1", "010 190 0015"),
+        row("P-2", "320 000 0120"),
+        row("P-3", "290 201 1237"),
+    ]
+    .join("\n");
+    std::fs::write(&csv, file).unwrap();
+    let taskgate = || {
+        let mut c = Command::cargo_bin("taskgate").unwrap();
+        c.env("HOME", dir.path())
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env_remove("TASKGATE_CONFIG")
+            .env_remove("TASKGATE_USER")
+            .env_remove("TASKGATE_LOG")
+            .arg("--config")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml"))
+            .arg("--db")
+            .arg(&db)
+            .args(["--now", "2026-11-20T12:00:00Z", "--user", "aclarke"]);
+        c
+    };
+    // One row quarantined: exit 2, the others imported.
+    taskgate().arg("import").arg(&csv).assert().code(2);
+    let show = |id: &str| {
+        let out = taskgate().args(["show", id]).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let patient_line = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("Patient:"))
+            .unwrap()
+            .to_owned()
+    };
+    let first = show("1");
+    let second = show("2");
+    let lines = [patient_line(&first), patient_line(&second)];
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Sam Synthetic  CHI 010 190 0015")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Sam Synthetic  H&C 320 000 0120")),
+        "{lines:?}"
+    );
+
+    // As if stored by an earlier version that did not check CHI dates.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "UPDATE tasks SET patient_nhs = '2902011237' WHERE id = 1",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    assert!(
+        patient_line(&show("1")).contains("no valid patient number"),
+        "{}",
+        show("1")
+    );
+}
