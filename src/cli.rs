@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::domain::calendar::Nation;
+
 /// A keyboard-first inbox for the external tasks other care providers send to a GP practice.
 ///
 /// With no command, opens the inbox in the terminal.
@@ -72,6 +74,11 @@ pub enum Command {
     #[command(subcommand)]
     #[command(after_help = "Example:\n  taskgate config check")]
     Config(ConfigCommand),
+    /// The non-working days in force for a year (bank holidays and the practice's closures,
+    /// not weekends), each with where it comes from: the bank-holiday snapshot, the nation's
+    /// rules, or the practice's closures.
+    #[command(after_help = "Example: taskgate calendar --nation scotland --year 2028")]
+    Calendar(CalendarArgs),
     /// The sending organisations: list them, move one along the escalation ladder, print its
     /// escalation letter.
     #[command(subcommand)]
@@ -109,6 +116,25 @@ pub enum Command {
     /// Print the manual page (roff), for `man -l`.
     #[command(after_help = "Example:\n  taskgate man > taskgate.1 && man -l taskgate.1")]
     Man,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CalendarFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarArgs {
+    /// england-and-wales, scotland or northern-ireland (default: the practice's, from
+    /// practice.nation).
+    #[arg(long, value_name = "NATION")]
+    pub nation: Option<Nation>,
+    /// The year to list (default: this year, or the year of --now).
+    #[arg(long, value_name = "YYYY")]
+    pub year: Option<i32>,
+    #[arg(long, value_enum, default_value_t = CalendarFormat::Table)]
+    pub format: CalendarFormat,
 }
 
 #[derive(Debug, Args)]

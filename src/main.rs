@@ -57,8 +57,8 @@ fn run(cli: &Cli) -> Result<()> {
     }
     let demo = cli.demo || matches!(cli.command, Some(Command::Demo(_)));
     let ctx = Context::load(cli, demo)?;
-    // Checking the config never opens the mirror, so it needs no key.
-    if !matches!(cli.command, Some(Command::Config(_))) {
+    // Checking the config or the calendar never opens the mirror, so it needs no key.
+    if !matches!(cli.command, Some(Command::Config(_) | Command::Calendar(_))) {
         commands::unlock::unlock(&ctx.config.storage)?;
     }
     logging::init(&ctx.paths.log_file, &ctx.config.logging.level)?;
@@ -83,6 +83,7 @@ fn run(cli: &Cli) -> Result<()> {
             commands::audit::show(&ctx, *id, *limit)
         }
         Some(Command::Config(ConfigCommand::Check)) => commands::config_check::run(&ctx),
+        Some(Command::Calendar(args)) => commands::calendar::run(&ctx, args),
         Some(Command::Provider(ProviderCommand::List)) => commands::escalate::list(&ctx),
         Some(Command::Provider(ProviderCommand::Escalate { ods, to, back })) => {
             commands::escalate::escalate(&ctx, ods, *to, *back)
@@ -112,6 +113,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Overdue(_) => "overdue",
         Command::Audit(_) => "audit",
         Command::Config(_) => "config",
+        Command::Calendar(_) => "calendar",
         Command::Provider(_) => "provider",
         Command::Handover(_) => "handover",
         Command::Stats(_) => "stats",

@@ -253,29 +253,28 @@ fn a_whole_year_is_its_working_days_times_the_day() {
 }
 
 #[test]
-fn past_the_end_of_the_data_the_answer_comes_with_a_warning() {
+fn past_the_end_of_the_list_the_rules_know_the_substitute_new_year() {
     let calendar = england();
+    // The shipped list ends with 2027; 1 Jan 2028 is a Saturday, so Monday 3 January is off.
     let computed = calendar.add_working_time(london(2027, 12, 31, 16, 0), Duration::hours(4));
-    // 3 Jan 2028 is in fact a substitute bank holiday the data cannot know about.
-    assert_eq!(wall_clock(computed.value), "Mon 3 Jan 2028 11:00 GMT");
+    assert_eq!(wall_clock(computed.value), "Tue 4 Jan 2028 11:00 GMT");
+    assert_eq!(computed.warning, None);
+    let lost: Vec<String> = calendar
+        .days_lost_between(date(2027, 12, 31), date(2028, 1, 4))
+        .map(|d| d.to_string())
+        .collect();
     assert_eq!(
-        computed.warning.unwrap().to_string(),
-        "bank-holiday data for England and Wales ends on 31 Dec 2027; days after that were \
-         counted as ordinary working days — update the bank-holiday file"
+        lost,
+        ["Mon 3 Jan is a bank holiday (New Year\u{2019}s Day)"]
     );
-    let age = calendar.working_time_between(london(2027, 12, 31, 16, 0), london(2028, 1, 3, 9, 0));
+    let age = calendar.working_time_between(london(2027, 12, 31, 16, 0), london(2028, 1, 4, 9, 0));
     assert_eq!(age.value, Duration::hours(2));
-    assert!(age.warning.is_some_and(|w| w.after_data && !w.before_data));
+    assert_eq!(age.warning, None);
 }
 
 #[test]
 fn only_days_that_would_be_worked_raise_the_warning() {
     let calendar = england();
-    // Ending on Saturday 1 Jan 2028 counts no day beyond the data.
-    let to_saturday =
-        calendar.working_time_between(london(2027, 12, 31, 9, 0), london(2028, 1, 1, 12, 0));
-    assert_eq!(to_saturday.value, Duration::hours(8));
-    assert_eq!(to_saturday.warning, None);
     let from_2022 =
         calendar.working_time_between(london(2022, 12, 30, 16, 0), london(2023, 1, 3, 9, 0));
     // Fri 30 Dec 2022 counted; Mon 2 Jan 2023 is a known substitute holiday.
@@ -285,8 +284,14 @@ fn only_days_that_would_be_worked_raise_the_warning() {
     assert!(
         warning
             .to_string()
-            .starts_with("bank-holiday data for England and Wales starts on 1 Jan 2023")
+            .starts_with("bank holidays for England and Wales are known from 1 Jan 2023"),
+        "{warning}"
     );
+    // Starting on Saturday 31 Dec 2022 counts no day before the list.
+    let from_saturday =
+        calendar.working_time_between(london(2022, 12, 31, 9, 0), london(2023, 1, 3, 12, 0));
+    assert_eq!(from_saturday.value, Duration::hours(4));
+    assert_eq!(from_saturday.warning, None);
 }
 
 #[test]
@@ -335,8 +340,9 @@ fn shipped_file_has_every_nation_on_the_right_weekdays() {
         let set = all.for_nation(nation).unwrap();
         for year in 2023..=2027 {
             let coronation = usize::from(year == 2023);
+            let extra = usize::from(nation == Scotland && year == 2026);
             let count = set.iter().filter(|(d, _)| d.year() == year).count();
-            assert_eq!(count, per_year + coronation, "{nation} {year}");
+            assert_eq!(count, per_year + coronation + extra, "{nation} {year}");
         }
         for (day, title) in set.iter() {
             assert!(
@@ -379,6 +385,13 @@ fn shipped_file_has_every_nation_on_the_right_weekdays() {
         dates(Scotland, 2027),
         [
             "1 Jan", "4 Jan", "26 Mar", "3 May", "31 May", "2 Aug", "30 Nov", "27 Dec", "28 Dec"
+        ]
+    );
+    assert_eq!(
+        dates(Scotland, 2026),
+        [
+            "1 Jan", "2 Jan", "3 Apr", "4 May", "25 May", "15 Jun", "3 Aug", "30 Nov", "25 Dec",
+            "28 Dec"
         ]
     );
     assert_eq!(

@@ -154,15 +154,48 @@ fn a_practice_closure_day_moves_the_due_time_and_is_named() {
 }
 
 #[test]
-fn explanation_warns_when_the_bank_holiday_data_runs_out() {
+fn explanation_names_holidays_from_the_rules_as_from_the_snapshot() {
     let cal = calendar(&[]);
+    // Past the shipped list (which ends in 2027): Easter 2028 comes from the rules.
+    let (due, text) = explained(&cal, london(2028, 4, 13, 16, 0));
+    assert_eq!(due, london(2028, 4, 18, 11, 0));
+    assert_eq!(
+        text,
+        "received Thu 13 Apr 16:00; threshold 4 working hours; due Tue 18 Apr 11:00 — Fri 14 Apr \
+         is a bank holiday (Good Friday), Mon 17 Apr is a bank holiday (Easter Monday)"
+    );
+    // Inside the list, the same sentence.
+    let (_, text) = explained(&cal, london(2027, 3, 25, 16, 0));
+    assert!(
+        text.ends_with("Fri 26 Mar is a bank holiday (Good Friday), Mon 29 Mar is a bank holiday (Easter Monday)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn explanation_warns_only_where_nothing_is_known() {
+    // Closures are listed for 2026 only: a due time in 2027 may have missed one.
+    let cal = calendar(&[date(2026, 10, 14)]);
     let (_, text) = explained(&cal, london(2028, 3, 1, 9, 0));
     assert!(
-        text.contains("Warning: bank-holiday data for England and Wales ends on"),
+        text.ends_with(
+            "Warning: the practice's closure days are listed up to 31 Dec 2026; days after that \
+             were counted as ordinary working days — add the coming closures to \
+             working_time.closures"
+        ),
         "{text}"
     );
     let (_, text) = explained(&cal, london(2026, 3, 2, 9, 0));
     assert!(!text.contains("Warning"), "{text}");
+    // With no closures listed there is nothing to warn about after the list either.
+    let (_, text) = explained(&calendar(&[]), london(2030, 3, 1, 9, 0));
+    assert!(!text.contains("Warning"), "{text}");
+    // Before the bank-holiday list, nothing is known.
+    let (_, text) = explained(&calendar(&[]), london(2022, 12, 30, 16, 0));
+    assert!(
+        text.contains("Warning: bank holidays for England and Wales are known from 1 Jan 2023"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use color_eyre::eyre::Result;
 
 use super::Context;
+use crate::domain::calendar::RULES_LAST_YEAR;
 use crate::terminal_text::println; // text from outside shown as data, never steering the terminal
 
 pub fn run(ctx: &Context) -> Result<()> {
@@ -33,10 +34,12 @@ pub fn run(ctx: &Context) -> Result<()> {
     );
     let h = calendar.holidays();
     println!(
-        "Holiday data:  {} to {} ({} bank holidays)",
+        "Holiday data:  {} to {} ({} bank holidays, from {}); rules cover the years after, \
+         to the end of {RULES_LAST_YEAR}",
         h.covered_from().format("%d %b %Y"),
-        h.covered_to().format("%d %b %Y"),
-        h.len()
+        h.snapshot_to().format("%d %b %Y"),
+        h.snapshot_len(),
+        ctx.bank_holidays_origin(),
     );
     println!(
         "Staff:         {} people, {} groups",

@@ -9,7 +9,9 @@ use crate::cli::Cli;
 use crate::clock::Clock;
 use crate::config::{self, Config, ConfigSource};
 use crate::domain::Staff;
-use crate::domain::calendar::{BankHolidays, SHIPPED_BANK_HOLIDAYS, WorkingCalendar};
+use crate::domain::calendar::{
+    BankHolidays, HolidaySet, Nation, SHIPPED_BANK_HOLIDAYS, WorkingCalendar,
+};
 use crate::paths::Paths;
 use crate::store::Store;
 
@@ -48,8 +50,22 @@ impl Context {
     }
 
     /// The practice's working-time calendar: its days and hours, its nation's bank holidays
-    /// (the shipped snapshot unless `working_time.bank_holidays_file` names another) and closures.
+    /// (see [`Context::bank_holidays`]) and closures.
     pub fn calendar(&self) -> Result<WorkingCalendar> {
+        let wt = &self.config.working_time;
+        let holidays = self.bank_holidays(self.config.practice.nation)?;
+        Ok(WorkingCalendar::new(
+            &wt.days,
+            wt.start,
+            wt.end,
+            holidays,
+            wt.closures.iter().copied(),
+        )?)
+    }
+
+    /// One nation's bank holidays: the shipped snapshot unless `working_time.bank_holidays_file`
+    /// names another, for the years it covers, and the rules after that.
+    pub fn bank_holidays(&self, nation: Nation) -> Result<HolidaySet> {
         let wt = &self.config.working_time;
         let json = match &wt.bank_holidays_file {
             Some(path) => std::fs::read_to_string(path).wrap_err_with(|| {
@@ -60,20 +76,22 @@ impl Context {
             })?,
             None => SHIPPED_BANK_HOLIDAYS.to_owned(),
         };
-        let origin = wt.bank_holidays_file.as_deref().map_or_else(
-            || "the shipped bank-holiday data".to_owned(),
-            |p| p.display().to_string(),
-        );
         let holidays = BankHolidays::from_json(&json)
-            .and_then(|b| b.for_nation(self.config.practice.nation))
-            .wrap_err_with(|| format!("in {origin}"))?;
-        Ok(WorkingCalendar::new(
-            &wt.days,
-            wt.start,
-            wt.end,
-            holidays,
-            wt.closures.iter().copied(),
-        )?)
+            .and_then(|b| b.for_nation(nation))
+            .wrap_err_with(|| format!("in {}", self.bank_holidays_origin()))?;
+        Ok(holidays)
+    }
+
+    /// Where the bank-holiday list comes from, in words.
+    pub fn bank_holidays_origin(&self) -> String {
+        self.config
+            .working_time
+            .bank_holidays_file
+            .as_deref()
+            .map_or_else(
+                || "the shipped bank-holiday data".to_owned(),
+                |p| p.display().to_string(),
+            )
     }
 
     /// Opens the mirror, creating it when missing (commands that fill it: demo, import, sync).

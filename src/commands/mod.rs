@@ -7,6 +7,7 @@
 pub mod assign;
 pub mod audit;
 pub mod backup;
+pub mod calendar;
 pub mod config_check;
 pub mod context;
 pub mod demo;

@@ -83,12 +83,13 @@ pub fn run(ctx: &Context, id: i64, format: ShowFormat) -> Result<()> {
             }
             let nhs = p
                 .nhs_number
-                .map_or_else(|| "no valid NHS number".to_owned(), |n| n.to_string());
+                // Labelled NHS, CHI or H&C by range, so each nation's number reads as its own.
+                .map_or_else(|| "no valid patient number".to_owned(), |n| n.labelled());
             let dob = p
                 .birth_date
                 .map(|d| d.format("%d %b %Y").to_string())
                 .unwrap_or_default();
-            writeln!(s, "Patient:   {}  NHS {nhs}  DOB {dob}", line(&p.name))?;
+            writeln!(s, "Patient:   {}  {nhs}  DOB {dob}", line(&p.name))?;
             writeln!(s, "\n{}\n", task.body)?;
             let withdrawn = |w: Option<i64>| {
                 if w.is_some() {

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::audit::{AuditWriter, NewEvent};
 use super::{Result, Store, bad_column, from_unix};
+use crate::domain::nhs_number::NhsNumberError;
 use crate::domain::{IncomingTask, NhsNumber, Patient, Task, TaskId};
 
 /// What an import did, for the CLI's summary line and the audit event.
@@ -51,6 +52,9 @@ pub(super) fn task_from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
         patient: Patient {
             nhs_number: nhs
                 .map(|n| NhsNumber::parse(&n))
+                // Stored before CHI numbers were checked for a date of birth: shown as no valid
+                // number, as a FHIR pull now keeps such a task.
+                .filter(|parsed| parsed != &Err(NhsNumberError::ChiNotADate))
                 .transpose()
                 .map_err(|e| bad_column(11, e))?,
             name: r.get(12)?,

@@ -1,12 +1,14 @@
 //! The public UK bank-holiday data (`england-and-wales`, `scotland`, `northern-ireland`
 //! divisions of dated, titled events): the snapshot shipped with taskgate, parsing a replacement
-//! the user supplies, and one nation's holidays with the span of years the data vouches for.
+//! the user supplies, and one nation's holidays: the list for the years it covers, the rules
+//! (see `rules`) for the years after.
 
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
+use super::rules::{RuleHoliday, bank_holidays_by_rule};
 use super::{CalendarDataError, Nation};
 
 /// The snapshot shipped in `assets/`, used until the user supplies a newer file.
@@ -31,13 +33,15 @@ struct RawEvent {
     title: String,
     // Kept as text so that a malformed date can be reported with its event's title.
     date: String,
+    #[serde(default)]
+    notes: String,
 }
 
 /// Every division of a bank-holiday file, dates checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BankHolidays {
     // Indexed in `Nation::ALL` order.
-    divisions: [Vec<(NaiveDate, String)>; 3],
+    divisions: [Vec<(NaiveDate, String, bool)>; 3],
 }
 
 impl BankHolidays {
@@ -73,21 +77,24 @@ impl BankHolidays {
             .iter()
             .position(|n| *n == nation)
             .unwrap_or_default();
-        HolidaySet::new(nation, self.divisions[index].iter().cloned())
+        HolidaySet::from_events(nation, self.divisions[index].iter().cloned())
     }
 }
 
 fn checked(
     nation: Nation,
     division: Option<RawDivision>,
-) -> Result<Vec<(NaiveDate, String)>, CalendarDataError> {
+) -> Result<Vec<(NaiveDate, String, bool)>, CalendarDataError> {
     let division = division.ok_or(CalendarDataError::MissingDivision { nation })?;
     division
         .events
         .into_iter()
         .map(
             |event| match NaiveDate::parse_from_str(&event.date, "%Y-%m-%d") {
-                Ok(date) => Ok((date, event.title)),
+                Ok(date) => {
+                    let substitute = event.notes.trim().eq_ignore_ascii_case("substitute day");
+                    Ok((date, event.title, substitute))
+                }
                 Err(_) => Err(CalendarDataError::BadDate {
                     nation,
                     title: event.title,
@@ -98,14 +105,53 @@ fn checked(
         .collect()
 }
 
-/// One nation's bank holidays, and the whole years the data covers: from 1 January of the first
-/// holiday's year to 31 December of the last one's. Outside that span nothing is known, and
-/// calculations that reach there say so.
+/// The last year the rules are worked out for. Far beyond any task's due date; a sum that
+/// reaches past it (only a threshold of centuries does) is told so, like any other gap.
+pub const RULES_LAST_YEAR: i32 = 2199;
+
+/// Where a bank holiday comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HolidaySource {
+    /// The published list (the shipped snapshot or the practice's replacement file).
+    Snapshot,
+    /// Worked out from the nation's rules, for a year after the published list.
+    Rule,
+}
+
+impl HolidaySource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Snapshot => "snapshot",
+            Self::Rule => "rule",
+        }
+    }
+}
+
+/// One bank holiday, with where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holiday<'a> {
+    pub date: NaiveDate,
+    pub title: &'a str,
+    /// It replaces a holiday that fell at a weekend (the list's "Substitute day" note).
+    pub substitute: bool,
+    pub source: HolidaySource,
+}
+
+/// One nation's bank holidays: the published list for the whole years it covers (from 1 January
+/// of its first holiday's year to 31 December of its last one's), then the rules for every year
+/// after that up to [`RULES_LAST_YEAR`]. The list wins for its own years because only it knows
+/// one-off proclamations. Before the list nothing is known, and calculations that reach there
+/// say so.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HolidaySet {
     nation: Nation,
-    days: BTreeMap<NaiveDate, String>,
-    covered_from: NaiveDate,
+    /// Title and substitute-day flag by date.
+    snapshot: BTreeMap<NaiveDate, (String, bool)>,
+    snapshot_from: NaiveDate,
+    snapshot_to: NaiveDate,
+    /// The rules' holidays for the years after the list, in date order.
+    rules: Vec<RuleHoliday>,
     covered_to: NaiveDate,
 }
 
@@ -116,19 +162,39 @@ impl HolidaySet {
         nation: Nation,
         holidays: impl IntoIterator<Item = (NaiveDate, String)>,
     ) -> Result<Self, CalendarDataError> {
-        let mut days = BTreeMap::new();
-        for (date, title) in holidays {
-            days.entry(date).or_insert(title);
+        Self::from_events(
+            nation,
+            holidays
+                .into_iter()
+                .map(|(date, title)| (date, title, false)),
+        )
+    }
+
+    fn from_events(
+        nation: Nation,
+        events: impl IntoIterator<Item = (NaiveDate, String, bool)>,
+    ) -> Result<Self, CalendarDataError> {
+        let mut snapshot = BTreeMap::new();
+        for (date, title, substitute) in events {
+            snapshot.entry(date).or_insert((title, substitute));
         }
-        let (Some(first), Some(last)) = (days.keys().next(), days.keys().next_back()) else {
+        let (Some(first), Some(last)) = (snapshot.keys().next(), snapshot.keys().next_back())
+        else {
             return Err(CalendarDataError::NoEvents { nation });
         };
-        let covered_from = NaiveDate::from_yo_opt(first.year(), 1).unwrap_or(*first);
-        let covered_to = NaiveDate::from_ymd_opt(last.year(), 12, 31).unwrap_or(*last);
+        let snapshot_from = NaiveDate::from_yo_opt(first.year(), 1).unwrap_or(*first);
+        let snapshot_to = NaiveDate::from_ymd_opt(last.year(), 12, 31).unwrap_or(*last);
+        let rules: Vec<RuleHoliday> = (snapshot_to.year().saturating_add(1)..=RULES_LAST_YEAR)
+            .flat_map(|year| bank_holidays_by_rule(nation, year))
+            .collect();
+        let covered_to = NaiveDate::from_ymd_opt(RULES_LAST_YEAR, 12, 31)
+            .map_or(snapshot_to, |end| end.max(snapshot_to));
         Ok(Self {
             nation,
-            days,
-            covered_from,
+            snapshot,
+            snapshot_from,
+            snapshot_to,
+            rules,
             covered_to,
         })
     }
@@ -137,35 +203,90 @@ impl HolidaySet {
         self.nation
     }
 
+    /// The first day whose holiday status is known: 1 January of the list's first year.
     pub fn covered_from(&self) -> NaiveDate {
-        self.covered_from
+        self.snapshot_from
     }
 
+    /// The last day whose holiday status is known: the rules' last year, or the list's if later.
     pub fn covered_to(&self) -> NaiveDate {
         self.covered_to
     }
 
+    /// The last day of the published list's last year; the rules take over the day after.
+    pub fn snapshot_to(&self) -> NaiveDate {
+        self.snapshot_to
+    }
+
     pub fn covers(&self, date: NaiveDate) -> bool {
-        (self.covered_from..=self.covered_to).contains(&date)
+        (self.covered_from()..=self.covered_to).contains(&date)
+    }
+
+    /// The bank holiday on `date`, if there is one.
+    pub fn get(&self, date: NaiveDate) -> Option<Holiday<'_>> {
+        if date <= self.snapshot_to {
+            self.snapshot.get(&date).map(|(title, substitute)| Holiday {
+                date,
+                title,
+                substitute: *substitute,
+                source: HolidaySource::Snapshot,
+            })
+        } else {
+            let at = self.rules.binary_search_by_key(&date, |h| h.date).ok()?;
+            self.rules.get(at).map(rule_holiday)
+        }
     }
 
     /// The holiday's title, if `date` is a bank holiday.
     pub fn title(&self, date: NaiveDate) -> Option<&str> {
-        self.days.get(&date).map(String::as_str)
+        self.get(date).map(|h| h.title)
     }
 
-    /// Holidays in date order.
+    /// Every holiday, from the list then the rules, in date order.
+    pub fn holidays(&self) -> impl Iterator<Item = Holiday<'_>> {
+        self.snapshot
+            .iter()
+            .map(|(date, (title, substitute))| Holiday {
+                date: *date,
+                title,
+                substitute: *substitute,
+                source: HolidaySource::Snapshot,
+            })
+            .chain(self.rules.iter().map(rule_holiday))
+    }
+
+    /// Holidays in date order, as date and title.
     pub fn iter(&self) -> impl Iterator<Item = (NaiveDate, &str)> {
-        self.days.iter().map(|(d, t)| (*d, t.as_str()))
+        self.holidays().map(|h| (h.date, h.title))
     }
 
+    /// The holidays of one calendar year.
+    pub fn in_year(&self, year: i32) -> impl Iterator<Item = Holiday<'_>> {
+        self.holidays().filter(move |h| h.date.year() == year)
+    }
+
+    /// How many holidays the published list gives this nation.
+    pub fn snapshot_len(&self) -> usize {
+        self.snapshot.len()
+    }
+
+    /// Every holiday known, listed and by rule.
     pub fn len(&self) -> usize {
-        self.days.len()
+        self.snapshot.len() + self.rules.len()
     }
 
     /// Always false for a constructed set; present because `len` is.
     pub fn is_empty(&self) -> bool {
-        self.days.is_empty()
+        self.snapshot.is_empty()
+    }
+}
+
+fn rule_holiday(h: &RuleHoliday) -> Holiday<'_> {
+    Holiday {
+        date: h.date,
+        title: h.title,
+        substitute: h.substitute,
+        source: HolidaySource::Rule,
     }
 }
 
@@ -233,7 +354,11 @@ mod tests {
         let ew = all.for_nation(Nation::EnglandAndWales).unwrap();
         assert_eq!(ew.title(date(2026, 12, 28)), Some("Boxing Day"));
         assert_eq!(ew.covered_from(), date(2026, 1, 1));
-        assert_eq!(ew.covered_to(), date(2026, 12, 31));
+        assert_eq!(ew.snapshot_to(), date(2026, 12, 31));
+        assert_eq!(ew.covered_to(), date(RULES_LAST_YEAR, 12, 31));
+        let next_year = ew.get(date(2027, 1, 1)).unwrap();
+        assert_eq!(next_year.source, HolidaySource::Rule);
+        assert_eq!(next_year.title, "New Year\u{2019}s Day");
     }
 
     #[test]
@@ -242,7 +367,8 @@ mod tests {
         for nation in Nation::ALL {
             let set = all.for_nation(nation).unwrap();
             assert_eq!(set.covered_from(), date(2023, 1, 1), "{nation}");
-            assert_eq!(set.covered_to(), date(2027, 12, 31), "{nation}");
+            assert_eq!(set.snapshot_to(), date(2027, 12, 31), "{nation}");
+            assert_eq!(set.covered_to(), date(RULES_LAST_YEAR, 12, 31), "{nation}");
         }
     }
 }

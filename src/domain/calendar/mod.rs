@@ -1,13 +1,16 @@
 //! Working time: when a task received at one instant becomes due, and how much working time has
 //! passed since. Time counts only inside the practice's working hours, on its working weekdays,
 //! less the bank holidays of its nation and its own closure days, measured in Europe/London
-//! wall-clock time so that a working day is the same length either side of a clock change. The
-//! bank-holiday data only covers a few years, so every sum reports (rather than hides) when it
-//! had to assume that days outside that data were ordinary working days.
+//! wall-clock time so that a working day is the same length either side of a clock change. Bank
+//! holidays come from the published list for the years it covers and from each nation's rules
+//! after that; closures only the practice can list. Every sum reports (rather than hides) when
+//! it had to assume that days nothing is known about were ordinary working days: before the
+//! published list begins, or after the last year the practice listed closures for.
 
 mod bank_holidays;
 mod duration;
 mod index;
+mod rules;
 mod working;
 
 use std::fmt;
@@ -16,8 +19,11 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-pub use bank_holidays::{BankHolidays, HolidaySet, SHIPPED_BANK_HOLIDAYS};
+pub use bank_holidays::{
+    BankHolidays, Holiday, HolidaySet, HolidaySource, RULES_LAST_YEAR, SHIPPED_BANK_HOLIDAYS,
+};
 pub use duration::{ParseWorkingDurationError, WorkingDuration, format_working_age};
+pub use rules::{RuleHoliday, bank_holidays_by_rule, easter_sunday};
 pub use working::{NonWorkingDay, WorkingCalendar};
 
 /// The practice's time zone; working hours are read on its wall clock.
@@ -136,41 +142,50 @@ impl<T> Computed<T> {
     }
 }
 
-/// A computation counted working days outside the span the bank-holiday data covers, treating
-/// them as ordinary working days.
+/// A computation counted, as ordinary working days, days it knows too little about: days before
+/// the bank-holiday data begins or after the rules' last year, or days after the last year the
+/// practice listed closures for (only the practice knows its closures, so a list that stops is a
+/// gap taskgate cannot fill).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CalendarWarning {
     pub nation: Nation,
+    /// The span whose bank holidays are known: the published list, then the rules.
     pub covered_from: NaiveDate,
     pub covered_to: NaiveDate,
     /// Days before `covered_from` were counted.
     pub before_data: bool,
     /// Days after `covered_to` were counted.
     pub after_data: bool,
+    /// Set to the end of the last year with a listed closure when days after it were counted.
+    pub closures_listed_to: Option<NaiveDate>,
 }
 
 impl fmt::Display for CalendarWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let from = self.covered_from.format("%-d %b %Y");
-        let to = self.covered_to.format("%-d %b %Y");
         let nation = self.nation.label();
-        match (self.before_data, self.after_data) {
-            (true, true) => write!(
-                f,
-                "bank-holiday data for {nation} covers only {from} to {to}; days outside that \
-                 were counted as ordinary working days — update the bank-holiday file"
-            ),
-            (true, false) => write!(
-                f,
-                "bank-holiday data for {nation} starts on {from}; days before that were counted \
-                 as ordinary working days — use a bank-holiday file that reaches back further"
-            ),
-            _ => write!(
-                f,
-                "bank-holiday data for {nation} ends on {to}; days after that were counted as \
-                 ordinary working days — update the bank-holiday file"
-            ),
+        let mut parts: Vec<String> = Vec::with_capacity(1);
+        if self.before_data {
+            parts.push(format!(
+                "bank holidays for {nation} are known from {}; days before that were counted \
+                 as ordinary working days — use a bank-holiday file that reaches back further",
+                self.covered_from.format("%-d %b %Y")
+            ));
         }
+        if self.after_data {
+            parts.push(format!(
+                "bank holidays for {nation} are worked out up to {}; days after that were \
+                 counted as ordinary working days",
+                self.covered_to.format("%-d %b %Y")
+            ));
+        }
+        if let Some(to) = self.closures_listed_to {
+            parts.push(format!(
+                "the practice's closure days are listed up to {}; days after that were counted \
+                 as ordinary working days — add the coming closures to working_time.closures",
+                to.format("%-d %b %Y")
+            ));
+        }
+        f.write_str(&parts.join("; "))
     }
 }
 
@@ -198,18 +213,28 @@ mod tests {
     }
 
     #[test]
-    fn warning_names_the_end_of_the_data() {
-        let w = CalendarWarning {
+    fn warning_names_what_is_unknown() {
+        let mut w = CalendarWarning {
             nation: Nation::EnglandAndWales,
             covered_from: NaiveDate::from_ymd_opt(2023, 1, 1).unwrap(),
-            covered_to: NaiveDate::from_ymd_opt(2027, 12, 31).unwrap(),
+            covered_to: NaiveDate::from_ymd_opt(2199, 12, 31).unwrap(),
             before_data: false,
-            after_data: true,
+            after_data: false,
+            closures_listed_to: NaiveDate::from_ymd_opt(2026, 12, 31),
         };
         assert_eq!(
             w.to_string(),
-            "bank-holiday data for England and Wales ends on 31 Dec 2027; days after that were \
-             counted as ordinary working days — update the bank-holiday file"
+            "the practice's closure days are listed up to 31 Dec 2026; days after that were \
+             counted as ordinary working days — add the coming closures to \
+             working_time.closures"
+        );
+        w.closures_listed_to = None;
+        w.before_data = true;
+        assert_eq!(
+            w.to_string(),
+            "bank holidays for England and Wales are known from 1 Jan 2023; days before that \
+             were counted as ordinary working days — use a bank-holiday file that reaches back \
+             further"
         );
     }
 }

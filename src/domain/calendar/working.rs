@@ -1,7 +1,7 @@
 //! The practice's working calendar: which days are worked, between which wall-clock hours, and
 //! the two sums everything else rests on — when a span of working time after an instant runs
 //! out, and how much working time lies between two instants — each returned with a warning when
-//! it strayed outside the bank-holiday data.
+//! it counted days nothing is known about (see `CalendarWarning`).
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -29,6 +29,8 @@ pub struct WorkingCalendar {
     day_nanos: i128,
     holidays: HolidaySet,
     closures: BTreeSet<NaiveDate>,
+    /// 31 December of the last year with a listed closure: after it, closures are unknown.
+    closures_listed_to: Option<NaiveDate>,
     /// Weekday indices of working weekdays lost to holidays or closures, and their dates, in the
     /// same order.
     lost_indices: Vec<i64>,
@@ -97,6 +99,9 @@ impl WorkingCalendar {
             .into_iter()
             .collect();
         let lost_indices = lost_dates.iter().map(|d| pattern.index(*d)).collect();
+        let closures_listed_to = closures
+            .last()
+            .map(|last| NaiveDate::from_ymd_opt(last.year(), 12, 31).unwrap_or(*last));
         Ok(Self {
             pattern,
             start,
@@ -104,6 +109,7 @@ impl WorkingCalendar {
             day_nanos: nanos(end - start),
             holidays,
             closures,
+            closures_listed_to,
             lost_indices,
             lost_dates,
         })
@@ -247,32 +253,39 @@ impl WorkingCalendar {
         }
     }
 
-    /// Days whose holiday status is unknown matter only if they would otherwise be worked, so
+    /// Days whose status is unknown (before the bank-holiday data, after the rules' last year,
+    /// after the last year of listed closures) matter only if they were counted as worked, so
     /// only such days between `first` and `last` (inclusive) raise the warning.
     fn coverage_warning(&self, first: NaiveDate, last: NaiveDate) -> Option<CalendarWarning> {
         let covered_from = self.holidays.covered_from();
         let covered_to = self.holidays.covered_to();
         let before_data = covered_from
             .pred_opt()
-            .is_some_and(|day_before| self.any_worked_weekday(first, last.min(day_before)));
+            .is_some_and(|day_before| self.any_worked_day(first, last.min(day_before)));
         let after_data = covered_to
             .succ_opt()
-            .is_some_and(|day_after| self.any_worked_weekday(first.max(day_after), last));
-        (before_data || after_data).then_some(CalendarWarning {
+            .is_some_and(|day_after| self.any_worked_day(first.max(day_after), last));
+        let closures_listed_to = self.closures_listed_to.filter(|listed_to| {
+            listed_to
+                .succ_opt()
+                .is_some_and(|day_after| self.any_worked_day(first.max(day_after), last))
+        });
+        (before_data || after_data || closures_listed_to.is_some()).then_some(CalendarWarning {
             nation: self.nation(),
             covered_from,
             covered_to,
             before_data,
             after_data,
+            closures_listed_to,
         })
     }
 
-    /// Whether a working weekday that is not a closure lies in `from..=to`. The walk is short:
-    /// it stops at the first such day, and only closures and non-working weekdays come between.
-    fn any_worked_weekday(&self, from: NaiveDate, to: NaiveDate) -> bool {
+    /// Whether a working day lies in `from..=to`. The walk is short: it stops at the first such
+    /// day, and only holidays, closures and non-working weekdays come between.
+    fn any_worked_day(&self, from: NaiveDate, to: NaiveDate) -> bool {
         let mut day = from;
         while day <= to {
-            if self.pattern.works_on(day.weekday()) && !self.closures.contains(&day) {
+            if self.is_working_day(day) {
                 return true;
             }
             match day.checked_add_days(Days::new(1)) {

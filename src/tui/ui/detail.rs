@@ -84,7 +84,8 @@ fn identity_lines(t: &Task) -> Vec<Line<'_>> {
     let p = &t.patient;
     let nhs = p
         .nhs_number
-        .map_or_else(|| "no valid NHS number".to_owned(), |n| n.to_string());
+        // Labelled NHS, CHI or H&C by range, so each nation's number reads as its own.
+        .map_or_else(|| "no valid patient number".to_owned(), |n| n.labelled());
     let dob = p
         .birth_date
         .map_or_else(|| "unknown".into(), |d| d.format("%d %b %Y").to_string());
@@ -97,7 +98,7 @@ fn identity_lines(t: &Task) -> Vec<Line<'_>> {
         Line::from(vec![label("Subject   "), Span::raw(line(&t.subject))]),
         Line::from(vec![
             label("Patient   "),
-            Span::raw(format!("{}   NHS {nhs}   DOB {dob}", line(&p.name))),
+            Span::raw(format!("{}   {nhs}   DOB {dob}", line(&p.name))),
         ]),
         Line::from(vec![
             label("From      "),
