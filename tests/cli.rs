@@ -274,13 +274,37 @@ fn backup_is_owner_only_and_never_overwrites() {
     assert_eq!(mode(&copy), 0o600);
     let tasks = s.json(&copy, &["list", "--format", "json", "--limit", "0"]);
     assert_eq!(tasks.as_array().map(Vec::len), Some(25));
+    // The mirror moves on (a task is rejected), so a second backup that overwrote the first
+    // would leave different bytes behind.
+    let first = std::fs::read(&copy).expect("read the backup");
+    let id = s.json(
+        &db,
+        &[
+            "list", "--status", "new", "--format", "json", "--limit", "1",
+        ],
+    )[0]["id"]
+        .to_string();
+    s.cmd()
+        .arg("--db")
+        .arg(&db)
+        .args(["--user", "aclarke", "reject", &id])
+        .assert()
+        .success();
     s.cmd()
         .arg("--db")
         .arg(&db)
         .arg("backup")
         .arg(&copy)
         .assert()
-        .code(1);
+        .code(1)
+        .stderr(predicate::str::contains(
+            "already exists: choose a new file name",
+        ));
+    assert!(
+        std::fs::read(&copy).expect("read the backup again") == first,
+        "the existing backup must be left byte for byte as it was"
+    );
+    assert_eq!(mode(&copy), 0o600);
 }
 
 #[test]

@@ -437,3 +437,57 @@ fn an_unknown_staff_id_is_refused_with_the_known_ids() {
     assert_untouched(&s.show(id));
     assert_eq!(s.audit_events(), events);
 }
+
+#[test]
+fn if_version_acts_only_on_the_version_the_script_read() {
+    let s = Sandbox::new();
+    let id = s.new_ids(1)[0];
+    let read = s.show(id)["task"]["row_version"]
+        .as_i64()
+        .expect("show prints the row version");
+    // Another desk hands the task to reception after the script read it.
+    s.cmd()
+        .args(["assign", &id.to_string(), "reception"])
+        .assert()
+        .success();
+    let now = s.show(id)["task"]["row_version"].as_i64().expect("version");
+    assert!(now > read, "an assignment is a change: {read} -> {now}");
+    let events = s.audit_events();
+
+    let stale = [
+        "assign",
+        &id.to_string(),
+        "cjones",
+        "--if-version",
+        &read.to_string(),
+    ]
+    .map(str::to_owned);
+    let out = s.cmd().args(&stale).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains(&format!(
+            "task {id} changed since you looked at it (version {read}, now {now}): reload and \
+             try again"
+        )),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "it claims nothing");
+    let task = s.show(id);
+    assert_eq!(task["task"]["owner"], "reception", "{task}");
+    assert_eq!(task["task"]["row_version"], now, "{task}");
+    assert_eq!(s.audit_events(), events, "nothing audited");
+
+    // At the version it is now, it goes ahead.
+    s.cmd()
+        .args([
+            "assign",
+            &id.to_string(),
+            "cjones",
+            "--if-version",
+            &now.to_string(),
+        ])
+        .assert()
+        .success();
+    assert_eq!(s.show(id)["task"]["owner"], "cjones");
+}

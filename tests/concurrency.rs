@@ -1,7 +1,7 @@
 //! Two desks on one mirror file: two `taskgate` processes act on the same task at the same
 //! moment, one rejecting and one assigning, both from the version they saw. Every round exactly
 //! one wins, the other says plainly that the task changed under it and changes nothing, and the
-//! audit chain still verifies.
+//! audit chain still verifies. Each side must win at least once, or the processes did not race.
 
 mod support;
 
@@ -55,6 +55,8 @@ fn reject_against_assign_on_one_mirror_one_wins_and_the_other_reports_the_confli
         "the demo has enough unactioned tasks"
     );
     let mut rejections_won = 0;
+    // Rounds won by the process started second: only possible when the two overlapped.
+    let mut second_starter_won = 0;
     for (round, &(id, version)) in tasks.iter().take(ROUNDS).enumerate() {
         let (id, version) = (id.to_string(), version.to_string());
         let reject = ["reject", &id, "--if-version", &version];
@@ -73,12 +75,17 @@ fn reject_against_assign_on_one_mirror_one_wins_and_the_other_reports_the_confli
             let (a, r) = race(&s, &assign, &reject);
             (r, a)
         };
+        let rejection_started_first = round % 2 == 0;
         let (winner, loser) = match (rejected.status.success(), assigned.status.success()) {
             (true, false) => {
                 rejections_won += 1;
+                second_starter_won += usize::from(!rejection_started_first);
                 (&rejected, &assigned)
             }
-            (false, true) => (&assigned, &rejected),
+            (false, true) => {
+                second_starter_won += usize::from(rejection_started_first);
+                (&assigned, &rejected)
+            }
             (r, a) => panic!(
                 "round {round} (task {id}): reject succeeded: {r}, assign succeeded: {a}\n\
                  reject said: {}\nassign said: {}",
@@ -96,12 +103,34 @@ fn reject_against_assign_on_one_mirror_one_wins_and_the_other_reports_the_confli
         assert!(loser.stdout.is_empty(), "the loser claims nothing");
         assert!(!winner.stdout.is_empty(), "the winner says what it did");
     }
-    eprintln!("{rejections_won} of {ROUNDS} rounds won by the rejection");
+    let assignments_won = ROUNDS - rejections_won;
+    eprintln!(
+        "{rejections_won} of {ROUNDS} rounds won by the rejection, {assignments_won} by the \
+         assignment; {second_starter_won} by the process started second"
+    );
+    assert!(
+        rejections_won > 0 && assignments_won > 0,
+        "one side won every round ({rejections_won} rejections, {assignments_won} \
+         assignments): the race was never open"
+    );
+    // Alternating the start, two processes that ran one after the other would also share
+    // the wins; only one started second and finishing first shows that they overlapped.
+    assert!(
+        second_starter_won > 0,
+        "the process started first won all {ROUNDS} rounds: the two never overlapped"
+    );
 
-    // Each task holds exactly the winner's change: one audit event, one outbox entry, and a
-    // letter only where the rejection won.
+    each_task_holds_only_the_winner_s_change(&s, &tasks[..ROUNDS]);
+    let verify = s.ok(&["audit", "verify"]);
+    assert!(verify.contains("intact"), "{verify}");
+    assert_eq!(support::sandbox::sqlite3_integrity(&s.db()), "ok");
+}
+
+/// Each task holds exactly the winner's change: one audit event, one outbox entry, and a letter
+/// only where the rejection won.
+fn each_task_holds_only_the_winner_s_change(s: &Sandbox, tasks: &[(i64, i64)]) {
     let conn = rusqlite::Connection::open(s.db()).expect("open");
-    for &(id, _) in tasks.iter().take(ROUNDS) {
+    for &(id, _) in tasks {
         let (status, owner, row_version, events, outbox, letters): (
             String,
             Option<String>,
@@ -143,7 +172,4 @@ fn reject_against_assign_on_one_mirror_one_wins_and_the_other_reports_the_confli
             other => panic!("task {id} is {other}"),
         }
     }
-    let verify = s.ok(&["audit", "verify"]);
-    assert!(verify.contains("intact"), "{verify}");
-    assert_eq!(support::sandbox::sqlite3_integrity(&s.db()), "ok");
 }

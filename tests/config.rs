@@ -194,6 +194,7 @@ fn a_minimal_config_gets_the_documented_defaults() {
     assert_eq!(c.source.poll_interval, Duration::from_mins(5));
     assert_eq!(c.source.request_timeout, Duration::from_secs(30));
     assert_eq!(c.sync.stale_after, Duration::from_mins(30));
+    assert_eq!(c.sync.undo_window, Duration::from_secs(20));
     assert_eq!(c.storage.path, None);
     assert_eq!(c.logging.level, "info");
     assert!(c.keys.is_empty());
@@ -250,6 +251,8 @@ const BAD_VALUES: &[(&str, &str, usize, &str)] = &[
     ("[working_time]\n\ndays = [\"mon\", \"funday\"]", "working_time.days[1]", 13, "\"funday\""),
     ("[overdue]\nroutine = \"1d\"\nurgent = \"soon\"", "overdue.urgent", 13, "\"soon\""),
     ("[sync]\nstale_after = \"half an hour\"", "sync.stale_after", 12, "not a duration"),
+    ("[sync]\nundo_window = \"soon\"", "sync.undo_window", 12, "not a duration"),
+    ("[sync]\n\nundo_window = \"2h\"", "sync.undo_window", 13, "longer than 1h"),
     ("[source]\nkind = \"email\"", "source.kind", 12, "\"email\" is not one of: demo, file, fhir"),
     ("[source]\nkind = \"file\"", "source.folder", 12, "required when kind = \"file\""),
     ("[source]\nkind = \"fhir\"\ntoken_env = \"FHIR_TOKEN\"",

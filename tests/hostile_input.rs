@@ -145,12 +145,32 @@ proptest! {
     #[test]
     fn a_config_file_of_any_bytes_is_refused_naming_the_file(
         bytes in proptest::collection::vec(any::<u8>(), 0..300),
+        cut in any::<prop::sample::Index>(),
     ) {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("config.toml");
+        // A byte that is never UTF-8 somewhere in the file: no such file is a config, so it
+        // must be refused (not read as something else), and the refusal names the file.
+        let mut bytes = bytes;
+        bytes.insert(cut.index(bytes.len() + 1), 0xFF);
         std::fs::write(&path, &bytes).expect("write");
-        if let Err(e) = config::load(Some(&path), None) {
-            prop_assert!(e.to_string().contains(&path.display().to_string()), "{}", e);
+        let e = config::load(Some(&path), None).expect_err("bytes that are not text");
+        prop_assert!(e.to_string().contains(&path.display().to_string()), "{}", e);
+    }
+
+    #[test]
+    fn a_config_file_of_any_text_is_read_as_the_parser_reads_it_or_refused_naming_the_file(
+        text in ".{0,300}",
+    ) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, &text).expect("write");
+        match config::load(Some(&path), None) {
+            Err(e) => {
+                prop_assert!(e.to_string().contains(&path.display().to_string()), "{}", e);
+                prop_assert!(parse(&text).is_err(), "the file was refused, the text is read");
+            }
+            Ok(_) => prop_assert!(parse(&text).is_ok(), "the file was read, the text refused"),
         }
     }
 

@@ -630,3 +630,46 @@ proptest! {
         }
     }
 }
+
+/// README, "Import": exit 2 means rows were quarantined, 1 that a file could not be imported
+/// at all; with both in one run, "1 wins over 2", and the readable file is still imported with
+/// its quarantine.
+#[test]
+fn a_refused_file_beside_one_with_bad_rows_exits_1_and_the_bad_rows_are_still_kept() {
+    let s = Sandbox::new();
+    let (refused, partial) = (fixture("missing_column.csv"), fixture("bad_rows.csv"));
+    for (run, files) in [[&refused, &partial], [&partial, &refused]]
+        .iter()
+        .enumerate()
+    {
+        let out = s.import(&[files[0].as_path(), files[1].as_path()]);
+        let stderr = text(&out.stderr);
+        if run == 0 {
+            assert!(
+                text(&out.stdout).contains(&summary(&partial, 2, 0, 0, 9)),
+                "the readable file is imported with its quarantine: {}",
+                text(&out.stdout)
+            );
+        }
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "1 wins over 2, in either order: {stderr}"
+        );
+        assert!(
+            stderr.contains(&format!(
+                "{}:1: missing required column subject",
+                refused.display()
+            )),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("1 of 2 files could not be imported"),
+            "{stderr}"
+        );
+    }
+    // The file with bad rows was imported both times: its good rows once, its bad rows kept
+    // once each, however often it is imported.
+    assert_eq!(s.source_ids(), ["BR-1", "BR-9"]);
+    assert_eq!(s.quarantine().len(), 9);
+}

@@ -8,7 +8,7 @@ mod support;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use support::desk::Desk;
+use support::desk::{Desk, Summary};
 use support::peer::{PRACTICE_ODS, Peer};
 
 fn sorted(mut ids: Vec<String>) -> Vec<String> {
@@ -371,8 +371,27 @@ fn a_task_the_mirror_cannot_read_is_quarantined_with_its_field_and_the_rest_are_
         "{:?}",
         kept[0].origin
     );
-    // The overlap re-reads it next time; it is kept once.
-    desk.sync();
+    // The overlap re-reads it next time: the sync says so again (still exit 2, still one
+    // unreadable), and it is kept once, beside the same three tasks.
+    let again = desk.sync();
+    assert_eq!(again.code, Some(2), "still partial: {again:?}");
+    assert!(
+        again.stdout.contains("1 unreadable (quarantined)"),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(
+        again.summary(),
+        Summary {
+            pulled: 4,
+            new: 0,
+            updated: 0,
+            pushed: 0,
+            conflicts: 0
+        },
+        "{again:?}"
+    );
+    assert_eq!(desk.tasks().len(), 3);
     assert_eq!(desk.store().quarantined().expect("quarantine").len(), 1);
 }
 

@@ -563,8 +563,16 @@ fn a_panic_gives_the_terminal_back_in_cooked_mode_and_says_so_once() {
         "the shell carried on after the panic"
     );
     let out = String::from_utf8_lossy(&screen.raw).into_owned();
+    // Both must be there: `None < Some(_)`, so comparing the two `Option`s would pass with no
+    // frame drawn at all.
+    let drawn = out
+        .find("\u{1b}[?1049h")
+        .expect("the alternate screen was entered");
+    let panicked = out
+        .find("forced test panic")
+        .expect("the panic was reported");
     assert!(
-        out.find("\u{1b}[?1049h") < out.find("forced test panic"),
+        drawn < panicked,
         "the first frame was drawn before the panic"
     );
     assert!(screen.terminal_restored(), "{}", screen.contents());

@@ -484,13 +484,28 @@ fn undo_and_status_filters_and_search_come_from_keys() {
     );
     let effects = update(&mut state, key('u'));
     assert!(matches!(acts(&effects).as_slice(), [(Change::Undo, _)]));
-    update(
+    let effects = update(
         &mut state,
         Msg::Reply(Reply::Acted(Ok(Acted {
             change: Change::Undo,
             tasks: 1,
             letters: vec![],
         }))),
+    );
+    // The person sees what was undone (and no offer to undo the undo), and the rows are read
+    // again so the task is back as it was.
+    let toast = state.toast.as_ref().expect("a toast after the undo");
+    assert!(!toast.is_error, "{}", toast.text);
+    assert_eq!(toast.text, "Undid the last action on 1 task");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Request(Request::Page { .. }))),
+        "the rows are re-read: {effects:?}"
+    );
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Copy(_))),
+        "an undo copies no letter: {effects:?}"
     );
 
     let effects = update(&mut state, key('s'));

@@ -61,36 +61,56 @@ fn sync_actor(ctx: &Context) -> String {
 }
 
 fn once(ctx: &Context, config: &SyncConfig) -> Result<()> {
+    let report = cycle(ctx, config)?;
+    outcome(&report)
+}
+
+/// One cycle, its summary on stdout and its problems on stderr.
+fn cycle(ctx: &Context, config: &SyncConfig) -> Result<CycleReport> {
     let mut store = ctx.open_store()?;
     let actor = sync_actor(ctx);
     let report = run_cycle(&mut store, config, ctx.clock.now(), &actor)
         .wrap_err("the sync cycle stopped on this desk's side; nothing was lost")?;
     println!("{}", report.summary());
     explain(&report);
-    match exit_code(&report) {
+    Ok(report)
+}
+
+/// Changes the undo window held back are not a failure: the summary says until when, and the
+/// next sync sends them.
+fn outcome(report: &CycleReport) -> Result<()> {
+    match exit_code(report) {
         0 => Ok(()),
         code => Err(SyncIncomplete {
             code,
-            message: verdict(&report),
+            message: verdict(report),
         }
         .into()),
     }
 }
 
 /// Repeats cycles until interrupted. A failing cycle is reported and the next one tries again;
-/// only a set-up that cannot work (no token) ends the loop.
+/// only a set-up that cannot work (no token) ends the loop. Changes the undo window held back
+/// are sent by a cycle run as soon as they come of age, not a whole poll interval later.
 fn watch(ctx: &Context) -> Result<()> {
     let config = sync_config(ctx)?;
     let interval = ctx.config.source.poll_interval;
     loop {
         // Practice time, as the rest of the app shows it.
         print!("{}: ", local_stamp(ctx.clock.now()));
-        if let Err(e) = once(ctx, &config) {
+        let ran = cycle(ctx, &config);
+        let held_until = ran.as_ref().ok().and_then(|r| r.held.first_release);
+        if let Err(e) = ran.and_then(|r| outcome(&r)) {
             eprintln!("taskgate: {e:#}");
         }
-        std::thread::sleep(interval);
+        let until_held = held_until
+            .map(|at| (at - ctx.clock.now()).to_std().unwrap_or_default() + HELD_ROUNDING);
+        std::thread::sleep(until_held.map_or(interval, |wait| wait.min(interval)));
     }
 }
+
+/// A little past the instant a held change may go, so the cycle does not arrive a moment early.
+const HELD_ROUNDING: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The cycle's problems and conflicts, one line each, on stderr.
 fn explain(report: &CycleReport) {

@@ -21,8 +21,8 @@ pub use locate::{
     resolve_config_path, resolve_config_path_with,
 };
 pub use schema::{
-    AgreementKind, AuthMethod, Category, Letters, Logging, Overdue, Policy, Practice,
-    ProviderEntry, Source, SourceKind, Storage, Sync, WorkingTime,
+    AgreementKind, AuthMethod, Category, DEFAULT_UNDO_WINDOW, Letters, Logging, MAX_UNDO_WINDOW,
+    Overdue, Policy, Practice, ProviderEntry, Source, SourceKind, Storage, Sync, WorkingTime,
 };
 use serde::Deserialize;
 pub use user::{UserError, acting_user};

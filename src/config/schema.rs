@@ -354,12 +354,25 @@ pub struct Sync {
     /// say "nothing overdue".
     #[serde(deserialize_with = "values::duration")]
     pub stale_after: Duration,
+    /// How long a new action stays on this desk before any push (the inbox's or `taskgate
+    /// sync`'s) sends it: the time in which `u` takes it back without anyone upstream seeing it.
+    /// Zero sends at the next sync.
+    #[serde(deserialize_with = "values::duration")]
+    pub undo_window: Duration,
 }
+
+/// The undo window when the config does not set one.
+pub const DEFAULT_UNDO_WINDOW: Duration = Duration::from_secs(20);
+
+/// The longest undo window accepted: every change upstream waits this long, so a typo of
+/// minutes for seconds should not hold an inbox's work back for hours.
+pub const MAX_UNDO_WINDOW: Duration = Duration::from_hours(1);
 
 impl Default for Sync {
     fn default() -> Self {
         Sync {
             stale_after: Duration::from_mins(30),
+            undo_window: DEFAULT_UNDO_WINDOW,
         }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use super::Config;
 use super::error::{ConfigError, Locator};
-use super::schema::{AgreementKind, AuthMethod, Source, SourceKind};
+use super::schema::{AgreementKind, AuthMethod, MAX_UNDO_WINDOW, Source, SourceKind};
 
 /// The first problem found, in file order as far as the sections allow.
 pub(super) fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
@@ -15,6 +15,7 @@ pub(super) fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigEr
     staff_and_groups(config, at)?;
     providers(config, at)?;
     source(config, at)?;
+    undo_window(config, at)?;
     logging(config, at)
 }
 
@@ -318,6 +319,20 @@ fn client_credentials(s: &Source, at: &Locator<'_>) -> Result<(), ConfigError> {
             }
         },
     }
+}
+
+/// Zero is allowed (changes go at the next sync, and `u` works only until then); more than
+/// `MAX_UNDO_WINDOW` is refused.
+fn undo_window(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
+    if config.sync.undo_window > MAX_UNDO_WINDOW {
+        let key = "sync.undo_window";
+        let msg = format!(
+            "is longer than {}: every change waits this long before it is sent upstream",
+            humantime::format_duration(MAX_UNDO_WINDOW)
+        );
+        return Err(at.error(key, key, msg));
+    }
+    Ok(())
 }
 
 fn logging(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {

@@ -46,7 +46,7 @@ pub use purge::{PURGED, PurgeRequest, PurgeSummary};
 pub use query::{PageKey, Selection, TaskFilter};
 pub use records::{Note, OutboxEntry, StoredLetter};
 pub use stats::ReceivedWindow;
-pub use sync::{Conflict, NewConflict, PulledPage, PushQueue, ResolveError};
+pub use sync::{Conflict, HeldBack, NewConflict, PulledPage, PushQueue, ResolveError};
 pub use tasks::InsertSummary;
 pub use unactioned::{AssignedTask, ListedTask};
 

@@ -29,7 +29,7 @@ pub use tls::{CaFileError, Trust, read_ca_file};
 
 use crate::config::{AuthMethod, Config, SourceKind};
 use crate::domain::TaskId;
-use crate::store::{Actor, Store, StoreError};
+use crate::store::{Actor, HeldBack, Store, StoreError};
 use client::FhirClient;
 
 /// `sync_state` key: when the last cycle with a complete pull ended (RFC 3339). The header and
@@ -49,6 +49,8 @@ pub struct SyncConfig {
     pub practice_ods: String,
     pub staff_ids: Vec<String>,
     pub group_ids: Vec<String>,
+    /// `sync.undo_window`: changes younger than this stay in the outbox (see `Store::push_queue`).
+    pub undo_window: Duration,
 }
 
 impl fmt::Debug for SyncConfig {
@@ -59,6 +61,7 @@ impl fmt::Debug for SyncConfig {
             .field("trust", &self.trust)
             .field("request_timeout", &self.request_timeout)
             .field("practice_ods", &self.practice_ods)
+            .field("undo_window", &self.undo_window)
             .finish_non_exhaustive()
     }
 }
@@ -121,6 +124,7 @@ impl SyncConfig {
             practice_ods: config.practice.ods_code.clone(),
             staff_ids: config.staff.iter().map(|s| s.id.clone()).collect(),
             group_ids: config.groups.iter().map(|g| g.id.clone()).collect(),
+            undo_window: config.sync.undo_window,
         })
     }
 }
@@ -204,8 +208,12 @@ pub struct CycleReport {
     pub retrying: u64,
     /// Changes that can never be sent (kept in the outbox as failed, with the reason).
     pub failed: u64,
-    /// Changes still waiting in the outbox when the cycle ended.
+    /// Changes still waiting in the outbox when the cycle ended, apart from those `held`:
+    /// backing off, refused for now, or behind a conflict.
     pub waiting: u64,
+    /// Changes younger than the undo window, left on this desk so `u` can still take them
+    /// back; a sync after `held.last_release` sends them.
+    pub held: HeldBack,
     /// Whether the pull reached the end of the server's list.
     pub pull_complete: bool,
     /// What went wrong, worst first is not guaranteed; see `trouble()`.
@@ -246,6 +254,16 @@ impl CycleReport {
         }
         if self.waiting > 0 {
             let _ = write!(line, ", {} change(s) waiting to go up", self.waiting);
+        }
+        if let Some(until) = self.held.last_release.filter(|_| self.held.count > 0) {
+            let _ = write!(
+                line,
+                ", {} change(s) held for the undo window until {}",
+                self.held.count,
+                until
+                    .with_timezone(&chrono_tz::Europe::London)
+                    .format("%H:%M:%S")
+            );
         }
         let _ = write!(
             line,
@@ -327,7 +345,10 @@ pub fn run_cycle(
         }
         report.offline_since = Some(known.unwrap_or(now));
     }
-    report.waiting = store.pending_outbox_count()?;
+    report.held = store.undo_window_held(now, config.undo_window)?;
+    report.waiting = store
+        .pending_outbox_count()?
+        .saturating_sub(report.held.count);
     report.server_time = client.waited();
     report.requests = client.requests();
     report.total_time = started.elapsed();
@@ -338,6 +359,7 @@ pub fn run_cycle(
         pushed = report.pushed,
         conflicts = report.conflicts,
         waiting = report.waiting,
+        held = report.held.count,
         problems = report.problems.len(),
         "sync cycle"
     );

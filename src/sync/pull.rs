@@ -246,6 +246,7 @@ mod tests {
             practice_ods: "ZZZ01".to_owned(),
             staff_ids: vec!["aclarke".to_owned()],
             group_ids: vec!["admin team".to_owned()],
+            undo_window: std::time::Duration::from_secs(20),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Push: the outbox, oldest change first, each as `PUT Task/<id>` with `If-Match` on the
-//! version the change was made against.
+//! version the change was made against. Changes younger than `sync.undo_window` are not read
+//! for pushing at all (`Store::push_queue`), so `u` can take them back unseen.
 //!
 //! - 2xx: the entry is confirmed; the task keeps the server's answer as its copy and version,
 //!   and its later changes are re-based on that version.
@@ -42,7 +43,7 @@ pub(super) fn push(
     report: &mut CycleReport,
 ) -> Result<(), Stop> {
     let ctx = MapContext::new(&config.practice_ods).with_groups(&config.group_ids);
-    for task in store.push_queue(by.now)? {
+    for task in store.push_queue(by.now, config.undo_window)? {
         let mut copy = ServerCopy::of(&task);
         let mut rest = task.entries.as_slice();
         while let Some((entry, later)) = rest.split_first() {

@@ -190,19 +190,28 @@ fn start_syncer(
     let mut store = Store::open(&ctx.paths.db)
         .wrap_err_with(|| format!("cannot open the mirror {}", ctx.paths.db.display()))?;
     let actor = ctx.acting_user()?.id.clone();
+    let undo_window = config.undo_window;
     let cycle: syncer::Cycle = Box::new(move |now| {
-        let report =
-            sync::run_cycle(&mut store, &config, now, &actor).map_err(|e| SyncTrouble {
-                message: format!("sync failed: {e}"),
-                offline: false,
-                changed: false,
-            })?;
+        let report = match sync::run_cycle(&mut store, &config, now, &actor) {
+            Ok(report) => report,
+            Err(e) => {
+                return syncer::Ran {
+                    outcome: Err(SyncTrouble {
+                        message: format!("sync failed: {e}"),
+                        offline: false,
+                        changed: false,
+                    }),
+                    held_until: None,
+                };
+            }
+        };
         let conflicts = store.conflicted_tasks().map_or(0, |t| t.len() as u64);
         let changed = report.inserted + report.updated + report.pushed + report.conflicts > 0;
-        match report.trouble() {
+        let outcome = match report.trouble() {
             None => Ok(SyncDone {
                 changed,
                 conflicts,
+                // Changes the undo window holds are not waiting on the server.
                 retrying: report.waiting > 0,
             }),
             Some(trouble) => Err(SyncTrouble {
@@ -214,12 +223,17 @@ fn start_syncer(
                 offline: trouble != Trouble::Misconfigured,
                 changed,
             }),
+        };
+        syncer::Ran {
+            outcome,
+            held_until: report.held.first_release,
         }
     });
     Ok(Some(Syncer::start(
         cycle,
         ctx.clock,
         ctx.config.source.poll_interval,
+        undo_window,
         replies,
     )?))
 }

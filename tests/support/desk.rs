@@ -93,7 +93,28 @@ impl Desk {
         let config = dir.path().join("config.toml");
         std::fs::write(&config, example.replace("kind = \"demo\"", &source)).expect("config");
         let db = dir.path().join("mirror.sqlite");
-        Desk { dir, db, config }
+        let desk = Desk { dir, db, config };
+        // A change goes at the next sync, as most sync tests expect; the tests of the undo
+        // window itself set one with `set_undo_window`.
+        desk.set_undo_window("0s");
+        desk
+    }
+
+    /// Sets `sync.undo_window` (how long a new change stays on this desk before a push).
+    pub fn set_undo_window(&self, window: &str) {
+        let text = std::fs::read_to_string(&self.config).expect("read the config");
+        let at = text
+            .lines()
+            .find(|l| l.starts_with("undo_window = "))
+            .expect("the example config sets sync.undo_window")
+            .to_owned();
+        let text = text.replace(&at, &format!("undo_window = \"{window}\""));
+        std::fs::write(&self.config, text).expect("write the config");
+    }
+
+    /// The config file this desk runs with.
+    pub fn config_file(&self) -> &Path {
+        &self.config
     }
 
     /// Sets `source.poll_interval` (how often `sync --watch` runs a cycle).

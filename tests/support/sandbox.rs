@@ -46,17 +46,22 @@ impl Sandbox {
     }
 
     /// Points the config at a FHIR server (the test peer): `taskgate sync` then pulls from it
-    /// and pushes to it, with the peer's token from the environment `command` sets.
+    /// and pushes to it, with the peer's token from the environment `command` sets. Every
+    /// command here runs at the same `--now`, so the undo window is set to zero: a change is
+    /// sent by the next sync (tests/undo_window.rs is where the window is kept).
     pub fn use_fhir(&self, base_url: &str) {
         let config = std::fs::read_to_string(self.config_file()).expect("read the config");
         assert_eq!(config.matches("kind = \"demo\"").count(), 1);
+        assert_eq!(config.matches("undo_window = \"20s\"").count(), 1);
         let source = format!(
             "kind = \"fhir\"\nbase_url = \"{base_url}\"\ntoken_env = \"{}\"",
             super::peer::TOKEN_ENV
         );
         std::fs::write(
             self.config_file(),
-            config.replace("kind = \"demo\"", &source),
+            config
+                .replace("kind = \"demo\"", &source)
+                .replace("undo_window = \"20s\"", "undo_window = \"0s\""),
         )
         .expect("write the config");
     }

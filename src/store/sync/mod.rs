@@ -36,6 +36,42 @@ pub struct PushQueue {
     pub entries: Vec<OutboxEntry>,
 }
 
+/// Changes the undo window holds back from a push.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HeldBack {
+    pub count: u64,
+    /// When the oldest of them may be sent.
+    pub first_release: Option<DateTime<Utc>>,
+    /// When the youngest of them may be sent: after it, none is held.
+    pub last_release: Option<DateTime<Utc>>,
+}
+
+/// Outbox times are whole seconds, cut down from the instant of the action, so a change stamped
+/// second `c` was made at some moment in `[c, c + 1)`. It is of age once `c + 1 + window` has
+/// come: then at least the whole window has passed, never less, and at most one second more.
+fn undo_window_release(created_at: i64, window: std::time::Duration) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(
+        created_at
+            .checked_add(1)?
+            .checked_add(whole_seconds(window))?,
+        0,
+    )
+}
+
+/// Changes stamped before this second (`created_at < mature_before`) are of age at `now`. A
+/// zero window holds nothing back, not even a change made earlier in the same second.
+fn mature_before(now: DateTime<Utc>, window: std::time::Duration) -> i64 {
+    if window.is_zero() {
+        return i64::MAX;
+    }
+    now.timestamp().saturating_sub(whole_seconds(window))
+}
+
+/// The window in seconds, a fraction counting as a whole one so the window is never cut short.
+fn whole_seconds(window: std::time::Duration) -> i64 {
+    i64::try_from(window.as_secs() + u64::from(window.subsec_nanos() > 0)).unwrap_or(i64::MAX)
+}
+
 impl Store {
     /// Upserts one pulled page, keeps its unreadable resources, and moves the watermark under
     /// `watermark_key` forward, all in one transaction: after a crash the watermark never
@@ -101,7 +137,18 @@ impl Store {
     /// Tasks with changes to send, in the order the first of them was made. A task in conflict
     /// waits for a person; a task whose oldest change is backing off waits for its time, and
     /// its later changes with it, since a task's changes must reach the server in order.
-    pub fn push_queue(&self, now: DateTime<Utc>) -> Result<Vec<PushQueue>> {
+    ///
+    /// A change younger than `undo_window` stays on this desk, so `u` can still take it back
+    /// before anyone upstream sees it (see `undo_window_release`): a task whose oldest change
+    /// is that young is not in the queue, and a task's changes stop at its first young one.
+    /// The rule lives here, where every push reads the outbox, so the inbox's background sync
+    /// and `taskgate sync` keep the same window.
+    pub fn push_queue(
+        &self,
+        now: DateTime<Utc>,
+        undo_window: std::time::Duration,
+    ) -> Result<Vec<PushQueue>> {
+        let mature = mature_before(now, undo_window);
         let due: Vec<(TaskId, String, Option<String>)> = self
             .conn
             .prepare_cached(
@@ -110,10 +157,13 @@ impl Store {
                        GROUP BY task_id) p ON p.task_id = t.id \
                  JOIN outbox o ON o.id = p.first \
                  WHERE t.sync_state <> 'conflict' \
-                 AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?) \
+                 AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?1) \
+                 AND o.created_at < ?2 \
                  ORDER BY p.first",
             )?
-            .query_map([now.timestamp()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map(params![now.timestamp(), mature], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
             .collect::<rusqlite::Result<_>>()?;
         let mut queue = Vec::with_capacity(due.len());
         for (task_id, source_id, raw) in due {
@@ -121,6 +171,7 @@ impl Store {
                 .outbox_entries(task_id)?
                 .into_iter()
                 .filter(|e| e.state == "pending")
+                .take_while(|e| e.created_at.timestamp() < mature)
                 .collect();
             queue.push(PushQueue {
                 task_id,
@@ -130,6 +181,31 @@ impl Store {
             });
         }
         Ok(queue)
+    }
+
+    /// The pending changes the undo window holds back at `now`: how many, and when the first
+    /// and the last of them come of age (a push at or after that instant may send them).
+    pub fn undo_window_held(
+        &self,
+        now: DateTime<Utc>,
+        undo_window: std::time::Duration,
+    ) -> Result<HeldBack> {
+        let (count, first, last): (i64, Option<i64>, Option<i64>) = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*), min(created_at), max(created_at) FROM outbox \
+                 WHERE state = 'pending' AND created_at >= ?",
+            )?
+            .query_row([mature_before(now, undo_window)], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        let release =
+            |created: Option<i64>| created.and_then(|c| undo_window_release(c, undo_window));
+        Ok(HeldBack {
+            count: super::from_sql_count(count),
+            first_release: release(first),
+            last_release: release(last),
+        })
     }
 
     /// Counts outbox entries still waiting to go upstream (for the summary line).
