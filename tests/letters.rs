@@ -33,6 +33,7 @@ fn full_context() -> LetterContext {
         received_date: Some(date(2026, 2, 3)),
         today: Some(date(2026, 2, 4)),
         staff_name: Some(String::from("Priya Shah")),
+        sign_off: Some(String::from("Reception team, Riverside Medical Practice")),
         clause_text: Some(String::from(
             "NHS Standard Contract 11.12: the provider issues fit notes covering the full period \
              of absence.\n",
@@ -72,6 +73,7 @@ fn without(mut ctx: LetterContext, name: &str) -> (LetterContext, &'static str) 
         "received_date" => ctx.received_date = None,
         "today" => ctx.today = None,
         "staff_name" => ctx.staff_name = None,
+        "sign_off" => ctx.sign_off = None,
         "clause_text" => ctx.clause_text = None,
         "rejected_tasks" => ctx.rejected_tasks = None,
         "rejected_count" => ctx.rejected_count = None,

@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
+use taskgate::app::AppError;
 use taskgate::domain::calendar::WorkingCalendar;
 use taskgate::domain::overdue::Thresholds;
 use taskgate::domain::{NhsNumber, Patient, Priority, Status, Task};
@@ -465,12 +466,16 @@ fn a_refused_action_says_why_and_keeps_the_marks() {
     );
     update(&mut state, key(' '));
     update(&mut state, key('r'));
-    let why =
-        "Task 1: the letter needs `urgent_route`, which comes from policy.urgent_route".to_owned();
-    update(&mut state, Msg::Reply(Reply::Acted(Err(why.clone()))));
+    let why = AppError::Report(
+        "cannot write the letter `lmc-rejection` for task 1: the letter needs `urgent_route`, \
+         which comes from policy.urgent_route"
+            .to_owned(),
+    );
+    let words = why.words();
+    update(&mut state, Msg::Reply(Reply::Acted(Err(why))));
     let toast = state.toast.as_ref().expect("a toast");
     assert!(toast.is_error);
-    assert_eq!(toast.text, why);
+    assert_eq!(toast.text, words);
     assert_eq!(state.marked.len(), 1);
 }
 

@@ -18,6 +18,8 @@ pub mod reject;
 pub mod show;
 pub mod stats;
 pub mod sync;
+pub mod tasks;
 pub mod unlock;
+pub mod words;
 
 pub use context::Context;
