@@ -352,7 +352,7 @@ mod tests {
             "{letter}"
         );
         assert!(
-            letter.contains("Alex Clarke\nRiverside Medical Practice"),
+            letter.contains("Alex Clarke\nReception team, Riverside Medical Practice"),
             "{letter}"
         );
     }

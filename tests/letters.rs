@@ -124,7 +124,7 @@ fn every_shipped_letter_names_its_recipient_and_sender_in_the_header_and_is_sign
         assert!(
             letter
                 .trim_end()
-                .ends_with("Priya Shah\nRiverside Medical Practice"),
+                .ends_with("Priya Shah\nReception team, Riverside Medical Practice"),
             "{name} sign-off:\n{letter}"
         );
         assert!(
