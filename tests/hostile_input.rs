@@ -197,6 +197,7 @@ fn context(text: &str) -> LetterContext {
         received_date: Some(date(2026, 1, 6)),
         today: Some(date(2026, 1, 7)),
         staff_name: t.clone(),
+        sign_off: t.clone(),
         clause_text: t,
         ..LetterContext::default()
     }
