@@ -10,7 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use super::{AppError, Practice};
 use crate::domain::Agreement;
 use crate::domain::Task;
-use crate::domain::policy::{Flag, ProviderFacts, RaisedFlag, flags_for};
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::policy::{Flag, PolicyRules, ProviderFacts, RaisedFlag, flags_for};
 use crate::store::{PageKey, Selection, Store};
 
 /// How many tasks a flag filter reads at a time.
@@ -44,14 +45,31 @@ impl<'p> FlagRules<'p> {
 
     /// Every flag `task` raises, with the rule behind it and what it suggests.
     pub fn flags_of(&self, task: &Task) -> Vec<RaisedFlag> {
-        let facts = self.facts.get(&task.provider_ods).unwrap_or(&UNKNOWN);
-        flags_for(task, facts, &self.practice.policy, &self.practice.calendar)
+        flags_with_facts(
+            task,
+            &self.facts,
+            &self.practice.policy,
+            &self.practice.calendar,
+        )
     }
 
     /// Whether `task` raises any of `wanted` (all tasks when `wanted` is empty).
     pub fn raises_any(&self, task: &Task, wanted: &[Flag]) -> bool {
         wanted.is_empty() || self.flags_of(task).iter().any(|r| wanted.contains(&r.flag))
     }
+}
+
+/// Every flag `task` raises, given the providers' facts already read (the inbox keeps them,
+/// refreshed on its tick). A provider the facts do not describe counts as unknown with no
+/// agreement, which is what the rules assume. Every surface's flags come through here.
+pub fn flags_with_facts<S: std::hash::BuildHasher>(
+    task: &Task,
+    facts: &HashMap<String, ProviderFacts, S>,
+    policy: &PolicyRules,
+    calendar: &WorkingCalendar,
+) -> Vec<RaisedFlag> {
+    let facts = facts.get(&task.provider_ods).unwrap_or(&UNKNOWN);
+    flags_for(task, facts, policy, calendar)
 }
 
 /// The flags of one task at `now`.

@@ -11,8 +11,9 @@ use super::super::picker::{PickerEntry, PickerState};
 use super::super::state::{AppState, InputLine, InputPurpose, LetterModal, Modal, Toast, View};
 use super::{Env, navigate, providers};
 use crate::app::AppError;
+use crate::app::flags::flags_with_facts;
 use crate::domain::letter::TASK_LETTERS;
-use crate::domain::policy::{flags_for, primary_suggestion};
+use crate::domain::policy::primary_suggestion;
 use crate::domain::staff::{group_presence_on, presence_on};
 use crate::store::Target;
 
@@ -157,8 +158,12 @@ fn open_letter(state: &mut AppState, targets: Vec<Target>, env: &Env) -> Vec<Eff
     // Open on the letter the task's flags suggest (immediate → immediate-action, provider
     // work → provider-responsibility), else the LMC rejection letter.
     let suggested = env.policy.and_then(|(rules, calendar)| {
-        let facts = state.provider_facts.get(&task.provider_ods)?;
-        primary_suggestion(&flags_for(task, facts, rules, calendar))
+        primary_suggestion(&flags_with_facts(
+            task,
+            &state.provider_facts,
+            rules,
+            calendar,
+        ))
     });
     let selected = suggested
         .and_then(|s| TASK_LETTERS.iter().position(|t| *t == s))
