@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::domain::Status;
 use crate::domain::calendar::Nation;
+use crate::domain::policy::Flag;
 
 /// A keyboard-first inbox for the external tasks other care providers send to a GP practice.
 ///
@@ -63,6 +65,14 @@ pub enum Command {
     /// Assign tasks to a member of staff or a group, with an optional note.
     #[command(after_help = "Example:\n  taskgate assign 17 18 prescriptions --note \"repeat due\"")]
     Assign(AssignArgs),
+    /// Return assigned tasks to the unassigned inbox.
+    Unassign(TasksArgs),
+    /// Mark tasks completed.
+    Complete(TasksArgs),
+    /// Add a note to tasks (shown in their history).
+    Note(NoteArgs),
+    /// Undo your last action on tasks, while it has not been sent upstream.
+    Undo,
     /// List unactioned tasks past (or near) their threshold, and stalled assigned tasks.
     #[command(after_help = "Example:\n  taskgate overdue --format csv > overdue.csv")]
     Overdue(OverdueArgs),
@@ -183,11 +193,62 @@ pub enum ListFormat {
     Csv,
 }
 
+/// A task's status, as `--status` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    New,
+    Assigned,
+    Rejected,
+    Completed,
+    Cancelled,
+}
+
+impl From<StatusArg> for Status {
+    fn from(s: StatusArg) -> Status {
+        match s {
+            StatusArg::New => Status::New,
+            StatusArg::Assigned => Status::Assigned,
+            StatusArg::Rejected => Status::Rejected,
+            StatusArg::Completed => Status::Completed,
+            StatusArg::Cancelled => Status::Cancelled,
+        }
+    }
+}
+
+/// An LMC policy flag, as `--flag` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FlagArg {
+    AfterCutoff,
+    Immediate,
+    ProviderWork,
+    NamedRecipient,
+    DetailInTask,
+    PersistentSender,
+    NoAgreement,
+}
+
+impl From<FlagArg> for Flag {
+    fn from(f: FlagArg) -> Flag {
+        match f {
+            FlagArg::AfterCutoff => Flag::AfterCutoff,
+            FlagArg::Immediate => Flag::Immediate,
+            FlagArg::ProviderWork => Flag::ProviderWork,
+            FlagArg::NamedRecipient => Flag::NamedRecipient,
+            FlagArg::DetailInTask => Flag::DetailInTask,
+            FlagArg::PersistentSender => Flag::PersistentSender,
+            FlagArg::NoAgreement => Flag::NoAgreement,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Only tasks in this status (repeat or comma-separate for several).
-    #[arg(long, value_delimiter = ',')]
-    pub status: Vec<String>,
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub status: Vec<StatusArg>,
+    /// Only tasks raising this LMC flag (repeat or comma-separate: tasks raising any of them).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub flag: Vec<FlagArg>,
     /// Only tasks from this provider (ODS code).
     #[arg(long, value_name = "ODS")]
     pub provider: Option<String>,
@@ -260,6 +321,25 @@ pub struct AssignArgs {
     /// a change someone else made since is reported as a conflict instead of overridden.
     #[arg(long, value_name = "N")]
     pub if_version: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct TasksArgs {
+    /// The tasks; all are changed together, or none is.
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<i64>,
+    /// Only if the task is still at this row version (`row_version` in `show ID --format json`).
+    #[arg(long, value_name = "N")]
+    pub if_version: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct NoteArgs {
+    #[command(flatten)]
+    pub tasks: TasksArgs,
+    /// The note's text.
+    #[arg(long, value_name = "TEXT")]
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

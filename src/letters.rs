@@ -106,6 +106,7 @@ pub fn letter_context(
         received_date: Some(london_date(task.received_at)),
         today: Some(london_date(now)),
         staff_name: Some(acting.name.clone()),
+        sign_off: Some(config.letters.sign_off.clone()),
         clause_text,
         ..LetterContext::default()
     }
@@ -221,6 +222,7 @@ pub fn render_escalation_letter(
         sender_team: Some(UNNAMED_TEAM.to_owned()),
         today: Some(london_date(now)),
         staff_name: Some(acting.name.clone()),
+        sign_off: Some(config.letters.sign_off.clone()),
         rejected_tasks: Some(
             evidence
                 .rejections
@@ -350,7 +352,7 @@ mod tests {
             "{letter}"
         );
         assert!(
-            letter.contains("Alex Clarke\nRiverside Medical Practice"),
+            letter.contains("Alex Clarke\nReception team, Riverside Medical Practice"),
             "{letter}"
         );
     }

@@ -291,5 +291,9 @@ fn killing_sync_while_it_pushes_over_https_never_loses_doubles_or_conflicts_a_ch
     eprintln!("crash seed {seed} (replay with TASKGATE_CRASH_SEED={seed})");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let in_flight = Cell::new(0);
-    kill_at_random_moments(&sync_cases::push_over_https_case(&in_flight), &mut rng, seed);
+    kill_at_random_moments(
+        &sync_cases::push_over_https_case(&in_flight),
+        &mut rng,
+        seed,
+    );
 }

@@ -33,6 +33,7 @@ fn full_context() -> LetterContext {
         received_date: Some(date(2026, 2, 3)),
         today: Some(date(2026, 2, 4)),
         staff_name: Some(String::from("Priya Shah")),
+        sign_off: Some(String::from("Reception team, Riverside Medical Practice")),
         clause_text: Some(String::from(
             "NHS Standard Contract 11.12: the provider issues fit notes covering the full period \
              of absence.\n",
@@ -72,6 +73,7 @@ fn without(mut ctx: LetterContext, name: &str) -> (LetterContext, &'static str) 
         "received_date" => ctx.received_date = None,
         "today" => ctx.today = None,
         "staff_name" => ctx.staff_name = None,
+        "sign_off" => ctx.sign_off = None,
         "clause_text" => ctx.clause_text = None,
         "rejected_tasks" => ctx.rejected_tasks = None,
         "rejected_count" => ctx.rejected_count = None,
@@ -122,7 +124,7 @@ fn every_shipped_letter_names_its_recipient_and_sender_in_the_header_and_is_sign
         assert!(
             letter
                 .trim_end()
-                .ends_with("Priya Shah\nRiverside Medical Practice"),
+                .ends_with("Priya Shah\nReception team, Riverside Medical Practice"),
             "{name} sign-off:\n{letter}"
         );
         assert!(

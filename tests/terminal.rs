@@ -20,10 +20,15 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use support::pty::Screen;
 use support::sandbox::Sandbox;
+use taskgate::app::AppError;
+use taskgate::app::providers::EscalationLetter;
 use taskgate::config::Config;
 use taskgate::domain::calendar::WorkingCalendar;
 use taskgate::domain::policy::PolicyRules;
-use taskgate::domain::{Absence, IncomingTask, NhsNumber, Patient, Priority, Status, Task};
+use taskgate::domain::{
+    Absence, Agreement, EscalationStage, IncomingTask, NhsNumber, Patient, Priority, Provider,
+    Status, Task,
+};
 use taskgate::report::handover::{HandoverReport, build_for_config};
 use taskgate::report::overdue::OverdueRules;
 use taskgate::store::{AuditEvent, Note, Store, StoredLetter};
@@ -233,7 +238,7 @@ impl FakeWorker {
                 id,
                 report: Box::new(self.report.clone()),
             },
-            Request::SignOff { .. } => Reply::SignedOff(Err(hostile(3))),
+            Request::SignOff { .. } => Reply::SignedOff(Err(AppError::Report(hostile(3)))),
             Request::Overdue { id, at, .. } => Reply::Overdue {
                 id,
                 at,
@@ -247,10 +252,19 @@ impl FakeWorker {
                 id,
                 overview: Box::new(self.providers.clone()),
             },
-            Request::Escalate { .. } => Reply::Escalated(Err(hostile(2))),
-            Request::EscalationLetter { .. } => {
-                Reply::EscalationLetter(Ok((hostile(1), hostile(4).repeat(30))))
-            }
+            Request::Escalate { .. } => Reply::Escalated(Err(AppError::Report(hostile(2)))),
+            Request::EscalationLetter { .. } => Reply::EscalationLetter(Ok(EscalationLetter {
+                provider: Provider {
+                    ods_code: hostile(1),
+                    name: hostile(1),
+                    agreement: Agreement::None,
+                    escalation: EscalationStage::RemindedTeam,
+                    escalation_changed: None,
+                },
+                stage: EscalationStage::RemindedTeam,
+                template: "escalation-reminder",
+                text: hostile(4).repeat(30),
+            })),
             Request::Act {
                 change, targets, ..
             } => Reply::Acted(Ok(Acted {

@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
+use taskgate::app::AppError;
 use taskgate::domain::calendar::WorkingCalendar;
 use taskgate::domain::overdue::Thresholds;
 use taskgate::domain::{NhsNumber, Patient, Priority, Status, Task};
@@ -465,12 +466,16 @@ fn a_refused_action_says_why_and_keeps_the_marks() {
     );
     update(&mut state, key(' '));
     update(&mut state, key('r'));
-    let why =
-        "Task 1: the letter needs `urgent_route`, which comes from policy.urgent_route".to_owned();
-    update(&mut state, Msg::Reply(Reply::Acted(Err(why.clone()))));
+    let why = AppError::Report(
+        "cannot write the letter `lmc-rejection` for task 1: the letter needs `urgent_route`, \
+         which comes from policy.urgent_route"
+            .to_owned(),
+    );
+    let words = why.words();
+    update(&mut state, Msg::Reply(Reply::Acted(Err(why))));
     let toast = state.toast.as_ref().expect("a toast");
     assert!(toast.is_error);
-    assert_eq!(toast.text, why);
+    assert_eq!(toast.text, words);
     assert_eq!(state.marked.len(), 1);
 }
 
@@ -678,4 +683,65 @@ fn overdue_view_snapshot_with_red_and_amber_rows() {
     assert_eq!(buf[(3, row_of("Discharge medication"))].fg, Color::Red);
     assert_eq!(buf[(3, row_of("Fit note required"))].fg, Color::Yellow);
     insta::assert_snapshot!(terminal.backend());
+}
+
+/// A failed read gives up only the request it answers: the header's counts failing (no id)
+/// must not cancel the page `G` asked for, whose reply is still on its way.
+#[test]
+fn a_failed_count_leaves_the_page_request_in_flight() {
+    let tasks: Vec<Task> = (1..=200)
+        .map(|i| task(i, 1, Priority::Routine, "r"))
+        .collect();
+    let mut state = loaded(tasks, 5_000);
+    let (latest, _) = page_id(&update(&mut state, key('G')));
+    update(
+        &mut state,
+        Msg::Reply(Reply::Failed {
+            id: None,
+            what: "the counts",
+            error: AppError::Report("database is locked".into()),
+        }),
+    );
+    assert_eq!(
+        state.page_request,
+        Some(latest),
+        "still waiting for G's page"
+    );
+    assert!(state.toast.as_ref().is_some_and(|t| t.is_error));
+
+    // The page's own failure does give it up.
+    update(
+        &mut state,
+        Msg::Reply(Reply::Failed {
+            id: Some(latest),
+            what: "tasks",
+            error: AppError::Report("database is locked".into()),
+        }),
+    );
+    assert_eq!(state.page_request, None);
+}
+
+/// The inbox's conflict message names the keys the keymap binds, not letters written into
+/// the store's error.
+#[test]
+fn a_task_in_conflict_is_explained_with_the_keys_in_force() {
+    use taskgate::store::StoreError;
+    let mut state = loaded(vec![task(1, 1, Priority::Routine, "r")], 1);
+    update(&mut state, key('c'));
+    update(
+        &mut state,
+        Msg::Reply(Reply::Acted(Err(AppError::Store(
+            StoreError::InSyncConflict { task_id: 1 },
+        )))),
+    );
+    let toast = state.toast.as_ref().expect("a toast");
+    assert!(toast.is_error);
+    let theirs = keymap().hint(taskgate::tui::keymap::Action::KeepTheirs);
+    let ours = keymap().hint(taskgate::tui::keymap::Action::ReapplyOurs);
+    assert!(
+        toast.text.contains(&format!("keep theirs: {theirs}"))
+            && toast.text.contains(&format!("re-apply ours: {ours}")),
+        "{}",
+        toast.text
+    );
 }

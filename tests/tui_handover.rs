@@ -193,3 +193,49 @@ fn a_stale_mirror_is_said_first_and_in_the_error_colour() {
         .collect();
     assert!(!text.contains("nothing overdue"));
 }
+
+/// The inbox's sign-off is the command line's (`app::handover::sign_off`): on a stale mirror it
+/// is recorded and comes back with the stale-mirror warning, which the toast shows in the error
+/// colour.
+#[test]
+fn the_inboxs_sign_off_on_a_stale_mirror_carries_the_warning() {
+    use taskgate::app::handover::sign_off;
+    use taskgate::app::{Acting, Practice};
+    use taskgate::letters::LetterSources;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("m.sqlite")).expect("store");
+    let mut config = Config::example();
+    // A file export that has never synced: the mirror is stale.
+    config.source.kind = SourceKind::File;
+    let practice = Practice::from_config(config, LetterSources::default()).expect("practice");
+    let alex = practice.staff("aclarke").expect("staff").clone();
+    let acting = Acting {
+        staff: &alex,
+        now: now(),
+    };
+    let signed = sign_off(&mut store, &practice, acting, "aclarke", "cjones");
+    let warning = signed
+        .as_ref()
+        .ok()
+        .and_then(|s| s.stale_warning.clone())
+        .expect("the warning comes back with the sign-off");
+    assert!(warning.contains("stale"), "{warning}");
+
+    let keys = keymap();
+    let mut state = fresh_state();
+    let env = Env {
+        keymap: &keys,
+        staff: &practice.config.staff,
+        groups: &[],
+        policy: None,
+    };
+    update(&mut state, Msg::Reply(Reply::SignedOff(signed)), &env);
+    let toast = state.toast.as_ref().expect("a toast");
+    assert!(toast.is_error, "a warning is not a success colour");
+    assert!(
+        toast.text.contains("signed off to") && toast.text.contains(&warning),
+        "{}",
+        toast.text
+    );
+}

@@ -10,6 +10,8 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use taskgate::app::AppError;
+use taskgate::app::providers::EscalationLetter;
 use taskgate::config::Config;
 use taskgate::domain::calendar::WorkingCalendar;
 use taskgate::domain::{
@@ -17,7 +19,8 @@ use taskgate::domain::{
 };
 use taskgate::report::overdue::OverdueRules;
 use taskgate::report::providers::{ProvidersOverview, build};
-use taskgate::store::{Actor, EscalationMove, ReceivedWindow, Store, Target};
+use taskgate::store::{Actor, EscalationError, EscalationMove, ReceivedWindow, Store, Target};
+use taskgate::tui::keymap::Action;
 use taskgate::tui::keymap::Keymap;
 use taskgate::tui::msg::{Effect, Msg, Reply, Request};
 use taskgate::tui::state::{AppState, Modal};
@@ -247,7 +250,7 @@ fn ladder_keys_move_the_selected_provider_and_l_opens_its_letter_to_copy() {
     assert!(update(&mut state, key('<'), &env(&keys)).is_empty());
     let effects = update(
         &mut state,
-        Msg::Reply(Reply::Escalated(Ok("RWA Trust is now at stage 1".into()))),
+        Msg::Reply(Reply::Escalated(Ok(rwa(EscalationStage::RemindedTeam)))),
         &env(&keys),
     );
     assert!(
@@ -255,6 +258,14 @@ fn ladder_keys_move_the_selected_provider_and_l_opens_its_letter_to_copy() {
             .toast
             .as_ref()
             .is_some_and(|t| !t.is_error && t.text.contains("stage 1"))
+    );
+    // The hint names the key the keymap binds to the letter, not a key written in the code.
+    assert!(
+        state.toast.as_ref().is_some_and(|t| t
+            .text
+            .contains(&format!("{} opens its letter", keys.hint(Action::Letter)))),
+        "{:?}",
+        state.toast
     );
     assert!(
         effects
@@ -273,9 +284,12 @@ fn ladder_keys_move_the_selected_provider_and_l_opens_its_letter_to_copy() {
     ));
     update(
         &mut state,
-        Msg::Reply(Reply::Escalated(Err(
-            "RWA is at stage 0, the bottom of the ladder".into(),
-        ))),
+        Msg::Reply(Reply::Escalated(Err(AppError::Escalation(
+            EscalationError::AtBottom {
+                ods: "RWA".into(),
+                stage: EscalationStage::None,
+            },
+        )))),
         &env(&keys),
     );
     assert!(state.toast.as_ref().is_some_and(|t| t.is_error));
@@ -287,10 +301,12 @@ fn ladder_keys_move_the_selected_provider_and_l_opens_its_letter_to_copy() {
     ));
     update(
         &mut state,
-        Msg::Reply(Reply::EscalationLetter(Ok((
-            "escalation-reminder for RWA Trust (RWA)".into(),
-            "Dear Colleague".into(),
-        )))),
+        Msg::Reply(Reply::EscalationLetter(Ok(EscalationLetter {
+            provider: rwa(EscalationStage::RemindedTeam),
+            stage: EscalationStage::RemindedTeam,
+            template: "escalation-reminder",
+            text: "Dear Colleague".into(),
+        }))),
         &env(&keys),
     );
     assert!(matches!(state.modal, Some(Modal::Document(_))));
@@ -305,4 +321,15 @@ fn ladder_keys_move_the_selected_provider_and_l_opens_its_letter_to_copy() {
 
     // Task actions belong to the task screens.
     assert!(update(&mut state, key('r'), &env(&keys)).is_empty());
+}
+
+/// The provider RWA as a move left it.
+fn rwa(stage: EscalationStage) -> Provider {
+    Provider {
+        ods_code: "RWA".into(),
+        name: "RWA Trust".into(),
+        agreement: Agreement::None,
+        escalation: stage,
+        escalation_changed: None,
+    }
 }

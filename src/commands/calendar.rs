@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::Context;
 use crate::cli::{CalendarArgs, CalendarFormat};
 use crate::domain::calendar::{HolidaySet, PRACTICE_TIME_ZONE, RULES_LAST_YEAR};
+use crate::terminal_text::Escaping;
 
 /// One listed day.
 #[derive(Debug, Serialize)]
@@ -46,7 +47,12 @@ pub fn run(ctx: &Context, args: &CalendarArgs) -> Result<()> {
     let listing = listing(&holidays, &ctx.config.working_time.closures, year);
     let mut out = io::BufWriter::new(io::stdout().lock());
     match args.format {
-        CalendarFormat::Table => write_table(&listing, &ctx.bank_holidays_origin(), &mut out)?,
+        // A replacement holiday file's titles are outside text: shown as data, as everywhere.
+        CalendarFormat::Table => write_table(
+            &listing,
+            &ctx.bank_holidays_origin(),
+            &mut Escaping::new(&mut out),
+        )?,
         CalendarFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &listing)?;
             writeln!(out)?;

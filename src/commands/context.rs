@@ -5,13 +5,13 @@ use std::path::Path;
 
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
+use crate::app::{Acting, Practice};
 use crate::cli::Cli;
 use crate::clock::Clock;
 use crate::config::{self, Config, ConfigSource};
 use crate::domain::Staff;
-use crate::domain::calendar::{
-    BankHolidays, HolidaySet, Nation, SHIPPED_BANK_HOLIDAYS, WorkingCalendar,
-};
+use crate::domain::calendar::{HolidaySet, Nation, WorkingCalendar};
+use crate::letters::LetterSources;
 use crate::paths::Paths;
 use crate::store::Store;
 
@@ -52,46 +52,25 @@ impl Context {
     /// The practice's working-time calendar: its days and hours, its nation's bank holidays
     /// (see [`Context::bank_holidays`]) and closures.
     pub fn calendar(&self) -> Result<WorkingCalendar> {
-        let wt = &self.config.working_time;
-        let holidays = self.bank_holidays(self.config.practice.nation)?;
-        Ok(WorkingCalendar::new(
-            &wt.days,
-            wt.start,
-            wt.end,
-            holidays,
-            wt.closures.iter().copied(),
+        Ok(crate::app::calendar_for(&self.config)?)
+    }
+
+    /// The practice as every use case needs it, resolved once from the config.
+    pub fn practice(&self) -> Result<Practice> {
+        Ok(Practice::from_config(
+            self.config.clone(),
+            LetterSources::from_config_dir(),
         )?)
     }
 
-    /// One nation's bank holidays: the shipped snapshot unless `working_time.bank_holidays_file`
-    /// names another, for the years it covers, and the rules after that.
+    /// One nation's bank holidays, as the practice's calendar takes them.
     pub fn bank_holidays(&self, nation: Nation) -> Result<HolidaySet> {
-        let wt = &self.config.working_time;
-        let json = match &wt.bank_holidays_file {
-            Some(path) => std::fs::read_to_string(path).wrap_err_with(|| {
-                format!(
-                    "cannot read working_time.bank_holidays_file {}",
-                    path.display()
-                )
-            })?,
-            None => SHIPPED_BANK_HOLIDAYS.to_owned(),
-        };
-        let holidays = BankHolidays::from_json(&json)
-            .and_then(|b| b.for_nation(nation))
-            .wrap_err_with(|| format!("in {}", self.bank_holidays_origin()))?;
-        Ok(holidays)
+        Ok(crate::app::bank_holidays_for(&self.config, nation)?)
     }
 
     /// Where the bank-holiday list comes from, in words.
     pub fn bank_holidays_origin(&self) -> String {
-        self.config
-            .working_time
-            .bank_holidays_file
-            .as_deref()
-            .map_or_else(
-                || "the shipped bank-holiday data".to_owned(),
-                |p| p.display().to_string(),
-            )
+        crate::app::bank_holidays_origin(&self.config)
     }
 
     /// Opens the mirror, creating it when missing (commands that fill it: demo, import, sync).
@@ -134,6 +113,14 @@ impl Context {
                 .cloned()
                 .ok_or_else(|| eyre!("the demo config has no staff")),
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `staff` acting at the command's instant (`--now`, else the clock).
+    pub fn acting<'s>(&self, staff: &'s Staff) -> Acting<'s> {
+        Acting {
+            staff,
+            now: self.clock.now(),
         }
     }
 

@@ -1,20 +1,18 @@
 //! `taskgate provider list | escalate | letter`: the practice manager's side of the LMC
 //! escalation route. `escalate` moves a provider along the ladder through the one store
-//! operation that also writes the audit event (the TUI's providers view uses the same one);
+//! operation that also writes the audit event (`app::providers`, as the providers view does);
 //! `letter` prints the letter for a stage, citing the provider's recent rejected tasks by date
 //! and reference only. Nothing here reads or prints patient data.
 
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, eyre};
 
 use super::Context;
+use super::words::cli_error;
+use crate::app::providers;
 use crate::domain::letter::escalation_letter;
 use crate::domain::{Agreement, EscalationStage, Provider};
-use crate::letters::{
-    ESCALATION_EVIDENCE_DAYS, EscalationEvidence, LetterSources, escalation_period,
-    render_escalation_letter,
-};
 use crate::report::text::{fit, local_stamp};
-use crate::store::{Actor, EscalationMove, Store};
+use crate::store::EscalationMove;
 use crate::terminal_text::{print, println}; // text from outside shown as data, never steering the terminal
 
 /// `provider list`: one provider a line, by ODS code.
@@ -58,7 +56,6 @@ fn provider_line(p: &Provider) -> String {
 
 /// `provider escalate ODS [--to N | --back]`: one audited move, then what it means.
 pub fn escalate(ctx: &Context, ods: &str, to: Option<u8>, back: bool) -> Result<()> {
-    let ods = normalise_ods(ods);
     let mv = match (to, back) {
         (Some(n), _) => EscalationMove::To(stage_from_flag(n)?),
         (None, true) => EscalationMove::Down,
@@ -66,17 +63,9 @@ pub fn escalate(ctx: &Context, ods: &str, to: Option<u8>, back: bool) -> Result<
     };
     let mut store = ctx.open_existing_store()?;
     // The move is recorded under a member of staff's name, so an unknown user stops it here.
-    let acting = ctx.acting_user()?;
-    let provider = store
-        .move_escalation(
-            &Actor {
-                id: &acting.id,
-                now: ctx.clock.now(),
-            },
-            &ods,
-            mv,
-        )
-        .wrap_err("the escalation stage was not changed")?;
+    let staff = ctx.acting_user()?;
+    let provider = providers::escalate(&mut store, ctx.acting(&staff), ods, mv)
+        .map_err(|e| cli_error(e, Some("the escalation stage was not changed")))?;
     println!(
         "{} ({}) is now at stage {}.",
         provider.ods_code, provider.name, provider.escalation
@@ -93,67 +82,21 @@ pub fn escalate(ctx: &Context, ods: &str, to: Option<u8>, back: bool) -> Result<
 
 /// `provider letter ODS [--stage N]`: the escalation letter, printed; nothing is stored.
 pub fn letter(ctx: &Context, ods: &str, stage: Option<u8>) -> Result<()> {
-    let ods = normalise_ods(ods);
+    let practice = ctx.practice()?;
     let store = ctx.open_existing_store()?;
-    let provider = known_provider(&store, &ods)?;
-    let stage = match stage {
-        Some(n) => stage_from_flag(n)?,
-        None => provider.escalation,
-    };
-    if escalation_letter(stage).is_none() {
-        return Err(eyre!(
-            "{ods} is at stage {stage}, which has no letter: escalate it first \
-             (`taskgate provider escalate {ods}`) or choose one with --stage 1-4"
-        ));
-    }
-    let acting = ctx.acting_user()?;
-    let now = ctx.clock.now();
-    let (period, (since, until)) = escalation_period(now, ESCALATION_EVIDENCE_DAYS);
-    let rejections = store.recent_rejections(&ods, since, until)?;
-    let evidence = EscalationEvidence {
-        rejections: &rejections,
-        period,
-    };
-    if let Some(why) = evidence.missing(&ods) {
-        return Err(eyre!(why));
-    }
-    let letter = render_escalation_letter(
-        &ctx.config,
-        &provider,
-        stage,
-        evidence,
-        &acting,
-        now,
-        &LetterSources::from_config_dir(),
-    )
-    .wrap_err_with(|| format!("cannot write the stage {stage} letter for {ods}"))?;
-    print!("{letter}");
-    if !letter.ends_with('\n') {
+    let stage = stage.map(stage_from_flag).transpose()?;
+    let staff = ctx.acting_user()?;
+    let letter =
+        providers::escalation_letter_for(&store, &practice, ctx.acting(&staff), ods, stage)
+            .map_err(|e| cli_error(e, None))?;
+    let text = letter.text;
+    print!("{text}");
+    if !text.ends_with('\n') {
         println!();
     }
     Ok(())
 }
 
-/// ODS codes are upper case; staff often type them otherwise.
-fn normalise_ods(ods: &str) -> String {
-    ods.trim().to_uppercase()
-}
-
 fn stage_from_flag(n: u8) -> Result<EscalationStage> {
     EscalationStage::from_number(n).ok_or_else(|| eyre!("stage {n} is not one of 0-4"))
-}
-
-fn known_provider(store: &Store, ods: &str) -> Result<Provider> {
-    if let Some(p) = store.provider(ods)? {
-        return Ok(p);
-    }
-    let known: Vec<String> = store.providers()?.into_iter().map(|p| p.ods_code).collect();
-    Err(eyre!(
-        "there is no provider {ods} in the mirror; known ODS codes: {}",
-        if known.is_empty() {
-            "none yet".to_owned()
-        } else {
-            known.join(", ")
-        }
-    ))
 }

@@ -1,6 +1,7 @@
 //! `taskgate handover`: the shift handover report (Markdown, printable HTML or JSON, to stdout
 //! or to a new owner-only file), and `taskgate handover sign-off`, which records in the audit
-//! log who handed over to whom and what they handed over.
+//! log who handed over to whom and what they handed over. Both come from the application layer,
+//! as the inbox's handover screen and its sign-off do.
 
 use std::fs::{OpenOptions, Permissions};
 use std::io::{ErrorKind, Write};
@@ -10,11 +11,10 @@ use std::path::Path;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use super::Context;
+use super::words::cli_error;
+use crate::app::handover::{handover_report, sign_off as app_sign_off};
 use crate::cli::{HandoverArgs, HandoverCommand, HandoverFormat};
-use crate::domain::Staff;
-use crate::domain::calendar::WorkingCalendar;
-use crate::report::handover::{self, HandoverReport, SIGN_OFF_ACTION, SIGN_OFF_TARGET};
-use crate::store::Store;
+use crate::report::handover;
 use crate::terminal_text::println; // text from outside shown as data, never steering the terminal
 
 pub fn run(ctx: &Context, args: &HandoverArgs) -> Result<()> {
@@ -25,9 +25,10 @@ pub fn run(ctx: &Context, args: &HandoverArgs) -> Result<()> {
 }
 
 fn report(ctx: &Context, args: &HandoverArgs) -> Result<()> {
+    let practice = ctx.practice()?;
     let store = ctx.open_existing_store()?;
-    let calendar = ctx.calendar()?;
-    let report = build(ctx, &store, &calendar, args.since)?;
+    let report = handover_report(&store, &practice, ctx.clock.now(), args.since)
+        .map_err(|e| cli_error(e, None))?;
     let text = match args.format {
         HandoverFormat::Md => handover::to_markdown(&report),
         HandoverFormat::Html => handover::to_html(&report),
@@ -47,56 +48,30 @@ fn report(ctx: &Context, args: &HandoverArgs) -> Result<()> {
     Ok(())
 }
 
-fn build(
-    ctx: &Context,
-    store: &Store,
-    calendar: &WorkingCalendar,
-    since: Option<chrono::DateTime<chrono::Utc>>,
-) -> Result<HandoverReport> {
-    Ok(handover::build_for_config(
-        store,
-        &ctx.config,
-        calendar,
-        ctx.clock.now(),
-        since,
-    )?)
-}
-
-/// Both people must be `[[staff]]`: a sign-off naming someone the practice does not know
-/// would be an audit record nobody can act on.
-fn staff<'a>(ctx: &'a Context, id: &str, role: &str) -> Result<&'a Staff> {
-    ctx.config.staff_by_id(id).ok_or_else(|| {
-        let known: Vec<&str> = ctx.config.staff.iter().map(|s| s.id.as_str()).collect();
-        eyre!(
-            "--{role} {id} is not a [[staff]] id in the config (known: {})",
-            known.join(", ")
-        )
-    })
-}
-
 fn sign_off(ctx: &Context, outgoing: &str, incoming: &str) -> Result<()> {
-    let out_staff = staff(ctx, outgoing, "outgoing")?;
-    let in_staff = staff(ctx, incoming, "incoming")?;
-    if out_staff.id == in_staff.id {
-        return Err(eyre!(
-            "--outgoing and --incoming are both {}: a handover is between two people",
-            out_staff.id
-        ));
-    }
+    let practice = ctx.practice()?;
+    // Both people are checked before the acting user, so a typo is named first.
+    practice
+        .staff(outgoing)
+        .map_err(|e| cli_error(e, Some("--outgoing")))?;
+    practice
+        .staff(incoming)
+        .map_err(|e| cli_error(e, Some("--incoming")))?;
     let actor = ctx.acting_user()?;
     let mut store = ctx.open_existing_store()?;
-    let calendar = ctx.calendar()?;
-    let report = build(ctx, &store, &calendar, None)?;
-    let detail = handover::sign_off_detail(out_staff, in_staff, &report);
-    let id = store.record_event(
-        &actor.id,
-        report.generated_at,
-        SIGN_OFF_TARGET,
-        SIGN_OFF_ACTION,
-        &detail,
-    )?;
-    println!("Handover signed off (audit event {id}): {detail}.");
-    if let Some(warning) = &report.stale_warning {
+    let signed = app_sign_off(
+        &mut store,
+        &practice,
+        ctx.acting(&actor),
+        outgoing,
+        incoming,
+    )
+    .map_err(|e| cli_error(e, None))?;
+    println!(
+        "Handover signed off (audit event {}): {}.",
+        signed.event_id, signed.detail
+    );
+    if let Some(warning) = &signed.stale_warning {
         println!("Warning: {warning}");
     }
     Ok(())

@@ -1,14 +1,18 @@
-//! `taskgate list`: tasks in triage order (oldest first) as a table, stable JSON or CSV.
+//! `taskgate list`: tasks in triage order (oldest first) as a table, stable JSON or CSV, with
+//! the LMC flags each raises (`app::flags`, as the inbox shows them); `--flag` keeps the tasks
+//! raising any of the flags named, found by reading the filter's pages in batches.
 
 use std::io::{self, Write};
-use std::str::FromStr;
 
-use color_eyre::eyre::{Result, WrapErr};
+use color_eyre::eyre::Result;
 
 use super::Context;
+use super::words::cli_error;
+use crate::app::flags::{FlagRules, flagged_after};
 use crate::cli::{ListArgs, ListFormat};
+use crate::domain::Task;
 use crate::domain::calendar::{WorkingCalendar, format_working_age};
-use crate::domain::{Status, Task};
+use crate::domain::policy::{Flag, RaisedFlag};
 use crate::report::csv_safe;
 use crate::report::task_json::TaskJson;
 use crate::report::text::{fit, local_stamp};
@@ -19,20 +23,18 @@ use crate::terminal_text::Escaping;
 const PAGE: usize = 1_000;
 
 pub fn run(ctx: &Context, args: &ListArgs) -> Result<()> {
-    let statuses = args
-        .status
-        .iter()
-        .map(|s| Status::from_str(s).wrap_err("--status"))
-        .collect::<Result<Vec<_>>>()?;
+    let wanted: Vec<Flag> = args.flag.iter().map(|f| Flag::from(*f)).collect();
     let filter = TaskFilter {
-        statuses,
+        statuses: args.status.iter().map(|s| (*s).into()).collect(),
         provider: args.provider.clone(),
         owner: args.owner.clone(),
         search: args.search.clone(),
     };
+    let practice = ctx.practice()?;
     let store = ctx.open_existing_store()?;
-    let calendar = ctx.calendar()?;
+    let calendar = &practice.calendar;
     let now = ctx.clock.now();
+    let rules = FlagRules::at(&store, &practice, now).map_err(|e| cli_error(e, None))?;
     let stdout = io::BufWriter::new(io::stdout().lock());
     // JSON is exact for programs; a table or CSV shows steering characters as escapes.
     let out: Box<dyn Write> = if args.format == ListFormat::Json {
@@ -40,7 +42,7 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<()> {
     } else {
         Box::new(Escaping::new(stdout))
     };
-    let mut printer = Printer::new(args.format, out, &calendar, now)?;
+    let mut printer = Printer::new(args.format, out, calendar, now)?;
     // The search runs once; every page reads its matches.
     let selection = store.select(&filter)?;
     let mut after: Option<PageKey> = None;
@@ -51,15 +53,34 @@ pub fn run(ctx: &Context, args: &ListArgs) -> Result<()> {
     };
     while left > 0 {
         let want = PAGE.min(left);
-        let rows = store.page_after(&selection, after, want)?;
+        // With flags, a page is the next `want` tasks raising one; the walk says where it
+        // stopped, or that the filter has no more tasks.
+        let (rows, next) = if wanted.is_empty() {
+            let rows = store.page_after(&selection, after, want)?;
+            let next = if rows.len() < want {
+                None
+            } else {
+                rows.last().map(PageKey::of)
+            };
+            (rows, next)
+        } else {
+            flagged_after(&store, &selection, &rules, &wanted, after, want)
+                .map_err(|e| cli_error(e, None))?
+        };
         for task in &rows {
-            printer.row(task)?;
+            // The table has no flags column: its rows are not worth the rules' time.
+            let flags = if args.format == ListFormat::Table {
+                Vec::new()
+            } else {
+                rules.flags_of(task)
+            };
+            printer.row(task, &flags)?;
         }
         left -= rows.len();
-        if rows.len() < want {
-            break;
+        match next {
+            Some(key) if rows.len() == want => after = Some(key),
+            _ => break,
         }
-        after = rows.last().map(PageKey::of);
     }
     printer.finish()
 }
@@ -119,6 +140,7 @@ impl<'a, W: Write> Printer<'a, W> {
                     "due_by",
                     "working_age_minutes",
                     "subject",
+                    "flags",
                 ])?;
                 Sink::Csv(Box::new(w))
             }
@@ -132,7 +154,7 @@ impl<'a, W: Write> Printer<'a, W> {
         })
     }
 
-    fn row(&mut self, task: &Task) -> Result<()> {
+    fn row(&mut self, task: &Task, flags: &[RaisedFlag]) -> Result<()> {
         let age = self
             .calendar
             .working_time_between(task.received_at, self.now)
@@ -153,7 +175,7 @@ impl<'a, W: Write> Printer<'a, W> {
             )?,
             Sink::Plain(out) => {
                 write!(out, "{}", if self.first { "\n" } else { ",\n" })?;
-                serde_json::to_writer(&mut *out, &TaskJson::new(task, age))?;
+                serde_json::to_writer(&mut *out, &TaskJson::new(task, age, flags))?;
             }
             Sink::Csv(w) => w.write_record([
                 task.id.to_string(),
@@ -167,6 +189,12 @@ impl<'a, W: Write> Printer<'a, W> {
                 task.due_by.map(|d| d.to_rfc3339()).unwrap_or_default(),
                 age.num_minutes().to_string(),
                 csv_safe::owned(task.subject.clone()),
+                // Tags separated by spaces: one cell, and no quoting needed inside it.
+                flags
+                    .iter()
+                    .map(|f| f.flag.tag())
+                    .collect::<Vec<_>>()
+                    .join(" "),
             ])?,
         }
         self.first = false;

@@ -23,6 +23,8 @@ pub mod shell;
 pub mod show;
 pub mod stats;
 pub mod sync;
+pub mod tasks;
 pub mod unlock;
+pub mod words;
 
 pub use context::Context;

@@ -7,8 +7,11 @@ use serde::Serialize;
 
 use super::Context;
 use super::audit::event_line;
+use super::words::cli_error;
+use crate::app::flags::flags_of_task;
 use crate::cli::ShowFormat;
 use crate::domain::calendar::format_working_age;
+use crate::domain::policy::RaisedFlag;
 use crate::report::task_json::TaskJson;
 use crate::report::text::local_stamp;
 use crate::store::{AuditEvent, Note, StoredLetter};
@@ -23,19 +26,19 @@ struct ShowJson<'a> {
 }
 
 pub fn run(ctx: &Context, id: i64, format: ShowFormat) -> Result<()> {
+    let practice = ctx.practice()?;
     let store = ctx.open_existing_store()?;
     let task = store
         .task(id)?
         .ok_or_else(|| eyre!("there is no task {id} in {}", ctx.db_path().display()))?;
-    let calendar = ctx.calendar()?;
-    let age = calendar.working_time_between(task.received_at, ctx.clock.now());
-    let notes = store.notes(id)?;
-    let letters = store.letters(id)?;
-    let history = store.history(id)?;
+    let (calendar, now) = (&practice.calendar, ctx.clock.now());
+    let age = calendar.working_time_between(task.received_at, now);
+    let flags = flags_of_task(&store, &practice, &task, now).map_err(|e| cli_error(e, None))?;
+    let (notes, letters, history) = (store.notes(id)?, store.letters(id)?, store.history(id)?);
     match format {
         ShowFormat::Json => {
             let json = ShowJson {
-                task: TaskJson::new(&task, age.value),
+                task: TaskJson::new(&task, age.value, &flags),
                 notes: &notes,
                 letters: &letters,
                 history: &history,
@@ -91,6 +94,7 @@ pub fn run(ctx: &Context, id: i64, format: ShowFormat) -> Result<()> {
                 .unwrap_or_default();
             writeln!(s, "Patient:   {}  {nhs}  DOB {dob}", line(&p.name))?;
             writeln!(s, "\n{}\n", task.body)?;
+            flag_lines(&mut s, &flags)?;
             let withdrawn = |w: Option<i64>| {
                 if w.is_some() {
                     " (withdrawn by an undo)"
@@ -119,6 +123,18 @@ pub fn run(ctx: &Context, id: i64, format: ShowFormat) -> Result<()> {
             }
             print!("{s}");
         }
+    }
+    Ok(())
+}
+
+/// Each flag the task raises, why, and what the policy suggests, as the detail pane says them.
+fn flag_lines(s: &mut String, flags: &[RaisedFlag]) -> std::fmt::Result {
+    for f in flags {
+        writeln!(s, "Flag {}: {}", f.flag, f.explanation)?;
+        writeln!(s, "  Suggests: {}.", f.suggestion.describe())?;
+    }
+    if !flags.is_empty() {
+        writeln!(s)?;
     }
     Ok(())
 }

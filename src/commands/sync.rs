@@ -10,9 +10,9 @@
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use super::Context;
+use crate::app::tasks::{Keep, resolve_conflict};
 use crate::cli::{KeepSide, SyncArgs, SyncCommand};
 use crate::report::text::local_stamp;
-use crate::store::{Actor, ResolveError};
 use crate::sync::{CycleReport, SyncConfig, SyncError, Trouble, run_cycle};
 use crate::terminal_text::{eprintln, print, println}; // text from outside shown as data, never steering the terminal
 
@@ -160,21 +160,15 @@ fn verdict(report: &CycleReport) -> String {
 fn resolve(ctx: &Context, id: i64, keep: KeepSide) -> Result<()> {
     let mut store = ctx.open_existing_store()?;
     let acting = ctx.acting_user()?;
-    let by = Actor {
-        id: &acting.id,
-        now: ctx.clock.now(),
-    };
     let Some(conflict) = store.conflict(id)? else {
         return Err(eyre!("task {id} has no sync conflict to resolve"));
     };
-    let outcome = match keep {
-        KeepSide::Theirs => store.keep_theirs(&by, id),
-        KeepSide::Ours => store.reapply_ours(&by, id),
+    let side = match keep {
+        KeepSide::Theirs => Keep::Theirs,
+        KeepSide::Ours => Keep::Ours,
     };
-    let task = outcome.map_err(|e| match e {
-        ResolveError::Store(e) => eyre!(e),
-        other => eyre!(other.to_string()),
-    })?;
+    let task = resolve_conflict(&mut store, ctx.acting(&acting), id, side)
+        .map_err(|e| super::words::cli_error(e, None))?;
     let now = match &task.owner {
         Some(owner) => format!("{} ({owner})", task.status),
         None => task.status.to_string(),

@@ -79,7 +79,8 @@ pub struct Category {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Letters {
-    /// Who signs the letters; a team, never a person, so replies go to the shared inbox.
+    /// The team line under the sender's name at the foot of every letter (`{{ sign_off }}`):
+    /// replies go to the shared inbox, never to one person.
     pub sign_off: String,
 }
 

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use super::Config;
 use super::error::{ConfigError, Locator};
 use super::schema::{AgreementKind, AuthMethod, MAX_UNDO_WINDOW, Source, SourceKind};
+use crate::keymap::Keymap;
 
 /// The first problem found, in file order as far as the sections allow.
 pub(super) fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
@@ -16,7 +17,21 @@ pub(super) fn validate(config: &Config, at: &Locator<'_>) -> Result<(), ConfigEr
     providers(config, at)?;
     source(config, at)?;
     undo_window(config, at)?;
-    logging(config, at)
+    logging(config, at)?;
+    keys(config, at)
+}
+
+/// `[keys]`, loaded as the inbox loads it: an unknown key or action is refused here, naming
+/// its line, so `config check` and the inbox refuse the same table with the same words.
+fn keys(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
+    match Keymap::load(&config.keys) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(at.error(
+            &format!("keys.\"{}\"", e.key),
+            &format!("keys.{}", e.key),
+            e.message,
+        )),
+    }
 }
 
 fn required_text(value: &str, key: &str, at: &Locator<'_>) -> Result<(), ConfigError> {

@@ -51,8 +51,85 @@ pub struct DueAssessment {
     pub warning: Option<CalendarWarning>,
 }
 
-/// Where an unactioned task stands at `now`. "Due soon" means due within the margin of working
-/// time from now (so a margin never counts nights and weekends).
+/// What "overdue" and "due soon" mean at one instant, for every priority: the latest receipt
+/// (a whole second, as the mirror stores receipts) that is already overdue, and the latest that
+/// is due within the due-soon margin. This is the one definition: an unactioned task is overdue
+/// exactly when it was received at or before its priority's overdue cut-off. The header counts
+/// with it (an index range per priority), the overdue listing, `taskgate overdue`, the handover
+/// and every row's colour classify with it, so they cannot disagree about any task.
+///
+/// The cut-offs are found from the due time itself ([`latest_receipt_due_by`]): a task is due
+/// `threshold` of working time after receipt, overdue once that due time has come, and due soon
+/// when it comes within the margin of working time from now (so a margin never counts nights).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueCutoffs {
+    pub now: DateTime<Utc>,
+    /// Per priority, in the order of `Priority::ALL`.
+    overdue: [DateTime<Utc>; 4],
+    late: [DateTime<Utc>; 4],
+}
+
+impl DueCutoffs {
+    /// The cut-offs at `now`: eight binary searches over the calendar, whatever the mirror holds.
+    pub fn at(calendar: &WorkingCalendar, thresholds: &Thresholds, now: DateTime<Utc>) -> Self {
+        let soon_deadline = calendar.add_working_time(now, thresholds.due_soon).value;
+        DueCutoffs {
+            now,
+            overdue: Priority::ALL
+                .map(|p| latest_receipt_due_by(calendar, thresholds.for_priority(p), now)),
+            late: Priority::ALL.map(|p| {
+                latest_receipt_due_by(calendar, thresholds.for_priority(p), soon_deadline)
+            }),
+        }
+    }
+
+    fn slot(priority: Priority) -> usize {
+        Priority::ALL
+            .iter()
+            .position(|p| *p == priority)
+            .unwrap_or(0)
+    }
+
+    /// Unactioned tasks of `priority` received at or before this are overdue.
+    pub fn overdue_received_by(&self, priority: Priority) -> DateTime<Utc> {
+        self.overdue[Self::slot(priority)]
+    }
+
+    /// Unactioned tasks of `priority` received at or before this are overdue or due soon.
+    pub fn late_received_by(&self, priority: Priority) -> DateTime<Utc> {
+        self.late[Self::slot(priority)]
+    }
+
+    /// Where an unactioned task received at `received_at` stands.
+    pub fn state(&self, priority: Priority, received_at: DateTime<Utc>) -> DueState {
+        if received_at <= self.overdue_received_by(priority) {
+            DueState::Overdue
+        } else if received_at <= self.late_received_by(priority) {
+            DueState::DueSoon
+        } else {
+            DueState::OnTime
+        }
+    }
+
+    /// The task's due time (for display and ordering) and its state by the cut-offs.
+    pub fn assess(
+        &self,
+        calendar: &WorkingCalendar,
+        thresholds: &Thresholds,
+        priority: Priority,
+        received_at: DateTime<Utc>,
+    ) -> DueAssessment {
+        let due = calendar.add_working_time(received_at, thresholds.for_priority(priority));
+        DueAssessment {
+            due_at: due.value,
+            state: self.state(priority, received_at),
+            warning: due.warning,
+        }
+    }
+}
+
+/// Where one unactioned task stands at `now`, by [`DueCutoffs`]. For many tasks at one instant,
+/// build the cut-offs once and call [`DueCutoffs::assess`].
 pub fn assess(
     calendar: &WorkingCalendar,
     thresholds: &Thresholds,
@@ -60,19 +137,7 @@ pub fn assess(
     received_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> DueAssessment {
-    let due = calendar.add_working_time(received_at, thresholds.for_priority(priority));
-    let state = if now >= due.value {
-        DueState::Overdue
-    } else if calendar.working_time_between(now, due.value).value <= thresholds.due_soon {
-        DueState::DueSoon
-    } else {
-        DueState::OnTime
-    };
-    DueAssessment {
-        due_at: due.value,
-        state,
-        warning: due.warning,
-    }
+    DueCutoffs::at(calendar, thresholds, now).assess(calendar, thresholds, priority, received_at)
 }
 
 /// The latest receipt instant, a whole second as the mirror stores receipts, whose due time,

@@ -15,7 +15,7 @@ pub use render::{to_html, to_json, to_markdown};
 use super::overdue::OverdueRules;
 use crate::config::Config;
 use crate::domain::calendar::{WorkingCalendar, format_working_age};
-use crate::domain::overdue::{DueState, Thresholds, assess, latest_receipt_due_by};
+use crate::domain::overdue::{DueCutoffs, DueState, Thresholds};
 use crate::domain::staff::{group_presence_on, presence_on};
 use crate::domain::{Group, Presence, Priority, Staff, Status, Task};
 use crate::store::{ActionTally, Result, Store, TaskFilter};
@@ -353,20 +353,16 @@ fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
 /// only tasks received by each priority's cutoff; `assess` then confirms each one, so the list
 /// agrees with the overdue view task by task.
 fn overdue_tasks(store: &Store, inputs: &HandoverInputs<'_>) -> Result<TaskSection> {
+    // The same cut-offs as the header and the overdue listing: one definition of overdue.
+    let cutoffs = DueCutoffs::at(inputs.calendar, inputs.thresholds, inputs.now);
     let mut found = Vec::new();
     for p in Priority::ALL {
-        let cutoff = latest_receipt_due_by(
-            inputs.calendar,
-            inputs.thresholds.for_priority(p),
-            inputs.now,
-        );
-        for task in store.unactioned_received_by(p, cutoff)? {
-            let a = assess(
+        for task in store.unactioned_received_by(p, cutoffs.overdue_received_by(p))? {
+            let a = cutoffs.assess(
                 inputs.calendar,
                 inputs.thresholds,
                 task.priority,
                 task.received_at,
-                inputs.now,
             );
             if a.state == DueState::Overdue {
                 found.push((a.due_at, task));

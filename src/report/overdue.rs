@@ -18,7 +18,7 @@ use super::text::{fit, local_stamp};
 use crate::config::Config;
 use crate::domain::calendar::{WorkingCalendar, WorkingDuration, format_working_age};
 use crate::domain::overdue::{
-    DueAssessment, DueState, StalledReason, Thresholds, assess, explain, latest_receipt_due_by,
+    DueAssessment, DueCutoffs, DueState, StalledReason, Thresholds, explain, latest_receipt_due_by,
     stalled, stalled_assignment,
 };
 use crate::domain::{Priority, Status, Task, TaskId};
@@ -125,7 +125,8 @@ pub fn build(
         stalled: Vec::new(),
         warnings: Vec::new(),
     };
-    let late = late_tasks(calendar, rules, now, |priority, cutoff, into| {
+    let cutoffs = DueCutoffs::at(calendar, &rules.thresholds, now);
+    let late = late_tasks(calendar, rules, &cutoffs, |priority, cutoff, into| {
         store.each_late_candidate(priority, cutoff, |task| into.push(task))
     })?;
     let warnings: BTreeSet<String> = late
@@ -185,7 +186,8 @@ pub fn order(
     rules: &OverdueRules,
     now: DateTime<Utc>,
 ) -> Result<ListingOrder> {
-    let late = late_tasks(calendar, rules, now, |priority, cutoff, into| {
+    let cutoffs = DueCutoffs::at(calendar, &rules.thresholds, now);
+    let late = late_tasks(calendar, rules, &cutoffs, |priority, cutoff, into| {
         let receipts = store.late_candidate_receipts(priority, cutoff)?;
         into.extend(receipts.into_iter().map(|(id, at)| (id, priority, at)));
         Ok(())
@@ -228,23 +230,17 @@ pub fn order(
     })
 }
 
-/// Why one task is in the listing as of `now`, in the listing's words; `None` when it is not
-/// (any more) overdue, due soon or stalled.
+/// Why one task is in the listing as of the cut-offs' instant, in the listing's words; `None`
+/// when it is not (any more) overdue, due soon or stalled.
 pub fn why(
     task: &Task,
     calendar: &WorkingCalendar,
     rules: &OverdueRules,
-    now: DateTime<Utc>,
+    cutoffs: &DueCutoffs,
 ) -> Option<String> {
     match task.status {
         Status::New => {
-            let due = assess(
-                calendar,
-                &rules.thresholds,
-                task.priority,
-                task.received_at,
-                now,
-            );
+            let due = cutoffs.assess(calendar, &rules.thresholds, task.priority, task.received_at);
             (due.state != DueState::OnTime).then(|| {
                 explain(
                     calendar,
@@ -254,7 +250,7 @@ pub fn why(
                 )
             })
         }
-        _ => stalled(task, now, calendar, rules.assigned_stalled).map(|r| r.to_string()),
+        _ => stalled(task, cutoffs.now, calendar, rules.assigned_stalled).map(|r| r.to_string()),
     }
 }
 
@@ -293,30 +289,29 @@ impl Receipt for (TaskId, Priority, DateTime<Utc>) {
     }
 }
 
-/// Every unactioned task that is overdue or due soon at `now`, with its assessment, in no
-/// particular order. `read` fetches, per priority, the tasks received by a cutoff: only they can
-/// be late. They are then assessed on every core: each is a calendar sum of its own.
+/// Every unactioned task that is overdue or due soon at the cut-offs' instant, with its
+/// assessment, in no particular order. `read` fetches, per priority, the tasks received by the
+/// late cut-off: exactly the late ones, by the definition in [`DueCutoffs`]. Their due times
+/// (for order and words) are then summed on every core.
 fn late_tasks<T: Receipt + Send>(
     calendar: &WorkingCalendar,
     rules: &OverdueRules,
-    now: DateTime<Utc>,
+    cutoffs: &DueCutoffs,
     mut read: impl FnMut(Priority, DateTime<Utc>, &mut Vec<T>) -> crate::store::Result<()>,
 ) -> Result<Vec<(T, DueAssessment)>> {
-    // Tasks due no later than this are overdue or due soon; anything received later is on time.
-    let soon_deadline = calendar
-        .add_working_time(now, rules.thresholds.due_soon)
-        .value;
     let mut candidates = Vec::new();
     for priority in Priority::ALL {
-        let threshold = rules.thresholds.for_priority(priority);
-        let cutoff = latest_receipt_due_by(calendar, threshold, soon_deadline);
-        read(priority, cutoff, &mut candidates)?;
+        read(
+            priority,
+            cutoffs.late_received_by(priority),
+            &mut candidates,
+        )?;
     }
     Ok(candidates
         .into_par_iter()
         .filter_map(|task| {
             let (priority, received_at) = task.receipt();
-            let due = assess(calendar, &rules.thresholds, priority, received_at, now);
+            let due = cutoffs.assess(calendar, &rules.thresholds, priority, received_at);
             (due.state != DueState::OnTime).then_some((task, due))
         })
         .collect())

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::domain::Task;
+use crate::domain::policy::{Flag, RaisedFlag, Suggestion};
 
 #[derive(Debug, Serialize)]
 pub struct TaskJson<'a> {
@@ -25,6 +26,34 @@ pub struct TaskJson<'a> {
     pub updated_at: DateTime<Utc>,
     /// Working time since receipt, in whole minutes, as of `--now`.
     pub working_age_minutes: i64,
+    /// The LMC flags the task raises as of `--now`, in the policy table's order.
+    pub flags: Vec<FlagJson<'a>>,
+}
+
+/// One raised flag: which, the rule and config value behind it, and what it suggests.
+#[derive(Debug, Serialize)]
+pub struct FlagJson<'a> {
+    pub flag: Flag,
+    /// The rule and the config value behind it, in plain words (names the config key).
+    pub explanation: &'a str,
+    /// What the policy suggests, as data: `kind`, and `template` for a rejection.
+    pub suggestion: Suggestion,
+    /// The suggestion in words.
+    pub suggests: String,
+    /// For `provider-work`: the id of the matching `policy.categories` entry.
+    pub category: Option<&'a str>,
+}
+
+impl<'a> FlagJson<'a> {
+    pub fn new(raised: &'a RaisedFlag) -> Self {
+        FlagJson {
+            flag: raised.flag,
+            explanation: &raised.explanation,
+            suggestion: raised.suggestion,
+            suggests: raised.suggestion.describe(),
+            category: raised.category.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -42,7 +71,7 @@ pub struct PatientJson<'a> {
 }
 
 impl<'a> TaskJson<'a> {
-    pub fn new(task: &'a Task, working_age: chrono::Duration) -> Self {
+    pub fn new(task: &'a Task, working_age: chrono::Duration, flags: &'a [RaisedFlag]) -> Self {
         TaskJson {
             id: task.id,
             source_id: &task.source_id,
@@ -68,6 +97,7 @@ impl<'a> TaskJson<'a> {
             due_by: task.due_by,
             updated_at: task.updated_at,
             working_age_minutes: working_age.num_minutes(),
+            flags: flags.iter().map(FlagJson::new).collect(),
         }
     }
 }

@@ -92,9 +92,8 @@ pub enum StoreError {
         action: TaskAction,
     },
     #[error(
-        "task {task_id} is in sync conflict with another desk's change: keep theirs (T, or \
-         `taskgate sync resolve {task_id} --keep theirs`) or re-apply ours (O, `--keep ours`) \
-         before acting on it again"
+        "task {task_id} is in sync conflict with another desk's change: keep theirs or re-apply \
+         ours before acting on it again"
     )]
     InSyncConflict { task_id: TaskId },
     #[error("no tasks were selected")]

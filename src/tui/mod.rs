@@ -1,8 +1,7 @@
 //! The terminal app: an event loop that feeds keys, database replies and a slow tick to the pure
 //! `update`, carries out the effects it returns, and redraws only when something changed.
 
-mod flagged_pages;
-pub mod keymap;
+pub use crate::keymap;
 pub mod letter_pane;
 pub mod msg;
 pub mod picker;
@@ -21,7 +20,6 @@ use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
 
-use self::keymap::Keymap;
 use self::msg::{Effect, Msg};
 use self::msg::{SyncDone, SyncTrouble};
 use self::state::AppState;
@@ -32,8 +30,6 @@ use self::update::Env;
 use self::worker::{Worker, WorkerContext};
 use crate::commands::Context;
 use crate::config::SourceKind;
-use crate::letters::LetterSources;
-use crate::report::overdue::OverdueRules;
 use crate::store::Store;
 use crate::sync::{self, SyncConfig, Trouble};
 
@@ -44,9 +40,11 @@ const TICK: StdDuration = StdDuration::from_secs(30);
 /// every way out: normal return, error (the guard's drop) and panic (ratatui's panic hook).
 pub fn run(ctx: &Context) -> Result<()> {
     let user = ctx.acting_user()?;
-    let calendar = ctx.calendar()?;
-    let overdue_rules = OverdueRules::from_config(&ctx.config, &calendar);
-    let thresholds = overdue_rules.thresholds;
+    let practice = ctx.practice()?;
+    let calendar = practice.calendar.clone();
+    let thresholds = practice.overdue.thresholds;
+    let keymap = practice.keymap.clone();
+    let rules = practice.policy.clone();
     let source_label = if ctx.config_source.is_none() {
         "demo mirror (synthetic data)".to_owned()
     } else {
@@ -58,19 +56,14 @@ pub fn run(ctx: &Context) -> Result<()> {
         source_label,
         ctx.clock.now(),
     );
-    let keymap = Keymap::load(&ctx.config.keys)?;
     let (reply_tx, reply_rx) = mpsc::unbounded_channel();
     let worker_ctx = WorkerContext {
-        calendar: calendar.clone(),
-        overdue_rules,
-        config: ctx.config.clone(),
+        practice,
         acting: user.clone(),
-        letters: LetterSources::from_config_dir(),
     };
     let syncer = start_syncer(ctx, &mut state, reply_tx.clone())?;
     let worker = Worker::start(&ctx.paths.db, worker_ctx, reply_tx)
         .wrap_err_with(|| format!("cannot open the mirror {}", ctx.paths.db.display()))?;
-    let rules = ctx.config.policy_rules();
     let env = Env {
         keymap: &keymap,
         staff: &ctx.config.staff,

@@ -7,8 +7,11 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 use super::state::{Counts, Detail, OverdueSummary};
+use crate::app::AppError;
+use crate::app::handover::SignedOff;
+use crate::app::providers::EscalationLetter;
 use crate::domain::policy::{Flag, ProviderFacts};
-use crate::domain::{Absence, Task, TaskId};
+use crate::domain::{Absence, Provider, Task, TaskId};
 use crate::report::handover::HandoverReport;
 use crate::report::providers::ProvidersOverview;
 use crate::store::{EscalationMove, PageKey, Target, TaskFilter};
@@ -171,15 +174,15 @@ pub enum Reply {
         id: u64,
         report: Box<HandoverReport>,
     },
-    SignedOff(Result<String, String>),
+    SignedOff(Result<SignedOff, AppError>),
     Providers {
         id: u64,
         overview: Box<ProvidersOverview>,
     },
-    /// What the move did, or why it was refused, for the toast.
-    Escalated(Result<String, String>),
-    /// The letter's title and text, or why there is none.
-    EscalationLetter(Result<(String, String), String>),
+    /// The provider as the move left it, or why it was refused, for the toast.
+    Escalated(Result<Provider, AppError>),
+    /// The letter, or why there is none.
+    EscalationLetter(Result<EscalationLetter, AppError>),
     Overdue {
         id: u64,
         at: PageAt,
@@ -191,15 +194,18 @@ pub enum Reply {
         summary: OverdueSummary,
     },
     ProviderFacts(HashMap<String, ProviderFacts>),
-    Acted(Result<Acted, String>),
+    Acted(Result<Acted, AppError>),
     Rendered {
         task_id: TaskId,
         template: String,
-        result: Result<String, String>,
+        result: Result<String, AppError>,
     },
+    /// A read that failed: `id` is the request's (none for the header's counts and other
+    /// unnumbered reads), so that a failure clears only the request it answers.
     Failed {
+        id: Option<u64>,
         what: &'static str,
-        message: String,
+        error: AppError,
     },
     /// From the background sync thread, not the worker.
     Sync(SyncEvent),

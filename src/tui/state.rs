@@ -73,14 +73,9 @@ pub struct Detail {
     pub conflict: Option<Conflict>,
 }
 
-/// Header counts, refreshed on start, after actions and on the slow tick.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Counts {
-    /// Tasks nobody has triaged yet (status `new`).
-    pub unactioned: u64,
-    pub overdue: u64,
-    pub due_soon: u64,
-}
+/// Header counts, refreshed on start, after actions and on the slow tick: the application
+/// layer's, so they count the overdue view's tasks.
+pub use crate::app::overdue::HeaderCounts as Counts;
 
 /// The screens; Tab and the number keys move between them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

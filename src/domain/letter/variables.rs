@@ -94,6 +94,11 @@ const VARIABLES: &[Variable] = &[
         meaning: "the member of staff sending the letter",
     },
     Variable {
+        name: "sign_off",
+        filled_by: FilledBy::Config("letters.sign_off"),
+        meaning: "the team line under the sender's name, where replies should go",
+    },
+    Variable {
         name: "clause_text",
         filled_by: FilledBy::Config("policy.categories[].clause"),
         meaning: "the NHS Standard Contract duty the request falls under",
@@ -152,6 +157,7 @@ pub struct LetterContext {
     pub received_date: Option<NaiveDate>,
     pub today: Option<NaiveDate>,
     pub staff_name: Option<String>,
+    pub sign_off: Option<String>,
     pub clause_text: Option<String>,
     pub rejected_tasks: Option<Vec<RejectedSummary>>,
     pub rejected_count: Option<usize>,
@@ -176,6 +182,7 @@ impl LetterContext {
         text("sender_team", &self.sender_team);
         text("task_reference", &self.task_reference);
         text("staff_name", &self.staff_name);
+        text("sign_off", &self.sign_off);
         text("clause_text", &self.clause_text);
 
         let dates = [
@@ -250,6 +257,7 @@ mod tests {
             received_date: Some(date(2026, 1, 6)),
             today: Some(date(2026, 1, 7)),
             staff_name: text.clone(),
+            sign_off: text.clone(),
             clause_text: text,
             rejected_tasks: Some(vec![RejectedSummary {
                 received: date(2026, 1, 6),

@@ -19,10 +19,11 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::keymap::{Action, Keymap};
 use super::state::{AppState, InputPurpose, Modal, View};
 use super::theme;
+use crate::app::flags::flags_with_facts;
+use crate::domain::Task;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::overdue::Thresholds;
-use crate::domain::policy::{PolicyRules, ProviderFacts, RaisedFlag, flags_for};
-use crate::domain::{Agreement, Task};
+use crate::domain::policy::{PolicyRules, RaisedFlag};
 
 /// The smallest terminal the screens are laid out for (product.md).
 pub const MIN_WIDTH: u16 = 80;
@@ -41,16 +42,7 @@ impl ViewContext<'_> {
     /// The policy flags of a task as of the state's clock. A provider the mirror has not
     /// described yet counts as unknown with no agreement, which is what the rules assume.
     pub fn flags(&self, state: &AppState, task: &Task) -> Vec<RaisedFlag> {
-        let unknown = ProviderFacts {
-            agreement: Agreement::None,
-            known: false,
-            rejections_last_30_days: 0,
-        };
-        let facts = state
-            .provider_facts
-            .get(&task.provider_ods)
-            .unwrap_or(&unknown);
-        flags_for(task, facts, self.rules, self.calendar)
+        flags_with_facts(task, &state.provider_facts, self.rules, self.calendar)
     }
 }
 

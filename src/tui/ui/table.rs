@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 
 use super::ViewContext;
 use crate::domain::calendar::format_working_age;
-use crate::domain::overdue::{DueState, assess};
+use crate::domain::overdue::{DueCutoffs, DueState};
 use crate::domain::{Status, Task};
 use crate::terminal_text::line;
 use crate::tui::state::{AppState, View};
@@ -28,12 +28,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
     if selected >= top + visible {
         top = selected + 1 - visible;
     }
+    let cutoffs = DueCutoffs::at(view.calendar, &view.thresholds, state.now);
     let rows: Vec<Row> = w
         .rows
         .iter()
         .skip(top)
         .take(visible)
-        .map(|t| task_row(t, state, view))
+        .map(|t| task_row(t, state, view, &cutoffs))
         .collect();
     let title = title(state);
     let header = Row::new([
@@ -98,21 +99,19 @@ fn title(state: &AppState) -> String {
     }
 }
 
-fn task_row<'a>(t: &'a Task, state: &AppState, view: &ViewContext) -> Row<'a> {
+fn task_row<'a>(
+    t: &'a Task,
+    state: &AppState,
+    view: &ViewContext,
+    cutoffs: &DueCutoffs,
+) -> Row<'a> {
     let age = view
         .calendar
         .working_time_between(t.received_at, state.now)
         .value;
     let style = if t.status == Status::New {
-        match assess(
-            view.calendar,
-            &view.thresholds,
-            t.priority,
-            t.received_at,
-            state.now,
-        )
-        .state
-        {
+        // The header's cut-offs: a red row is one the header counts as overdue.
+        match cutoffs.state(t.priority, t.received_at) {
             DueState::Overdue => Style::new().fg(theme::OVERDUE),
             DueState::DueSoon => Style::new().fg(theme::DUE_SOON),
             DueState::OnTime => Style::new(),

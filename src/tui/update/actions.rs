@@ -10,8 +10,10 @@ use super::super::msg::{Acted, Change, Effect, Request};
 use super::super::picker::{PickerEntry, PickerState};
 use super::super::state::{AppState, InputLine, InputPurpose, LetterModal, Modal, Toast, View};
 use super::{Env, navigate, providers};
+use crate::app::AppError;
+use crate::app::flags::flags_with_facts;
 use crate::domain::letter::TASK_LETTERS;
-use crate::domain::policy::{flags_for, primary_suggestion};
+use crate::domain::policy::primary_suggestion;
 use crate::domain::staff::{group_presence_on, presence_on};
 use crate::store::Target;
 
@@ -46,7 +48,11 @@ pub(super) fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect
     }
     if matches!(state.view, View::Handover | View::Providers) {
         state.toast = Some(Toast {
-            text: "Open the inbox (1) or the overdue view (2) to act on tasks".into(),
+            text: format!(
+                "Open the inbox ({}) or the overdue view ({}) to act on tasks",
+                env.keymap.hint(Action::ViewTriage),
+                env.keymap.hint(Action::ViewOverdue)
+            ),
             is_error: false,
         });
         return Vec::new();
@@ -152,8 +158,12 @@ fn open_letter(state: &mut AppState, targets: Vec<Target>, env: &Env) -> Vec<Eff
     // Open on the letter the task's flags suggest (immediate → immediate-action, provider
     // work → provider-responsibility), else the LMC rejection letter.
     let suggested = env.policy.and_then(|(rules, calendar)| {
-        let facts = state.provider_facts.get(&task.provider_ods)?;
-        primary_suggestion(&flags_for(task, facts, rules, calendar))
+        primary_suggestion(&flags_with_facts(
+            task,
+            &state.provider_facts,
+            rules,
+            calendar,
+        ))
     });
     let selected = suggested
         .and_then(|s| TASK_LETTERS.iter().position(|t| *t == s))
@@ -175,10 +185,13 @@ fn open_letter(state: &mut AppState, targets: Vec<Target>, env: &Env) -> Vec<Eff
 
 /// On the handover screen, asks who takes over; the sign-off goes to the audit log as the acting
 /// user handing over to them.
-pub(super) fn sign_off(state: &mut AppState) -> Vec<Effect> {
+pub(super) fn sign_off(state: &mut AppState, env: &Env) -> Vec<Effect> {
     if state.view != View::Handover {
         state.toast = Some(Toast {
-            text: "Sign-off is on the handover screen (3)".into(),
+            text: format!(
+                "Sign-off is on the handover screen ({})",
+                env.keymap.hint(Action::ViewHandover)
+            ),
             is_error: false,
         });
         return Vec::new();
@@ -200,7 +213,11 @@ pub(super) fn send(state: &mut AppState, change: Change, targets: Vec<Target>) -
     })]
 }
 
-pub(super) fn acted(state: &mut AppState, result: Result<Acted, String>, env: &Env) -> Vec<Effect> {
+pub(super) fn acted(
+    state: &mut AppState,
+    result: Result<Acted, AppError>,
+    env: &Env,
+) -> Vec<Effect> {
     state.acting = false;
     state.detail = None;
     let mut effects = Vec::new();
@@ -231,12 +248,7 @@ pub(super) fn acted(state: &mut AppState, result: Result<Acted, String>, env: &E
                 effects.push(Effect::SyncSoon);
             }
         }
-        Err(message) => {
-            state.toast = Some(Toast {
-                text: message,
-                is_error: true,
-            });
-        }
+        Err(error) => state.toast = Some(super::error_toast(&error, env.keymap)),
     }
     effects.extend(navigate::refresh_in_place(state));
     effects.push(Effect::Request(Request::ProviderFacts { now: state.now }));

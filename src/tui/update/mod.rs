@@ -11,6 +11,8 @@ mod sync;
 use super::keymap::{Action, Keymap};
 use super::msg::{Effect, Msg, PageAt, Reply, Request};
 use super::state::{AppState, Modal, Toast, View};
+use crate::app::AppError;
+use crate::app::handover::SignedOff;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::policy::PolicyRules;
 use crate::domain::{Group, Staff};
@@ -101,14 +103,14 @@ fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect> {
         | Action::ViewOverdue
         | Action::ViewHandover
         | Action::ViewProviders => navigate::switch_view(state, action),
-        Action::EscalateUp | Action::EscalateDown => providers::escalate(state, action),
-        Action::SignOff => actions::sign_off(state),
+        Action::EscalateUp | Action::EscalateDown => providers::escalate(state, action, env.keymap),
+        Action::SignOff => actions::sign_off(state, env),
         Action::Search
         | Action::FilterStatus
         | Action::FilterFlag
         | Action::FilterProvider
         | Action::FilterOwner
-        | Action::ClearFilters => navigate::filter(state, action),
+        | Action::ClearFilters => navigate::filter(state, action, env.keymap),
         Action::Mark | Action::ClearMarks => actions::mark(state, action),
         Action::Reject
         | Action::Letter
@@ -177,10 +179,10 @@ fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
             Vec::new()
         }
         reply @ (Reply::Providers { .. } | Reply::Escalated(_) | Reply::EscalationLetter(_)) => {
-            providers::on_reply(state, reply)
+            providers::on_reply(state, reply, env.keymap)
         }
         Reply::SignedOff(result) => {
-            state.toast = Some(toast_of(result));
+            state.toast = Some(signed_off(result, env.keymap));
             navigate::reload(state)
         }
         Reply::ProviderFacts(facts) => {
@@ -197,15 +199,27 @@ fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
             template,
             result,
         } => {
-            modals::rendered(state, task_id, &template, result);
+            modals::rendered(
+                state,
+                task_id,
+                &template,
+                result.map_err(|e| words(&e, env.keymap)),
+            );
             Vec::new()
         }
         Reply::Sync(event) => sync::on_event(state, event),
-        Reply::Failed { what, message } => {
-            state.page_request = None;
-            state.window.loading = false;
+        Reply::Failed { id, what, error } => {
+            // Only the request this failure answers is given up: a failed count (no id) must
+            // not clear a page request whose reply is still on its way.
+            if id.is_some() && state.page_request == id {
+                state.page_request = None;
+                state.window.loading = false;
+            }
+            if id.is_some() && state.detail_request == id {
+                state.detail_request = None;
+            }
             state.toast = Some(Toast {
-                text: format!("Could not load {what}: {message}"),
+                text: format!("Could not load {what}: {}", words(&error, env.keymap)),
                 is_error: true,
             });
             Vec::new()
@@ -213,16 +227,54 @@ fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
     }
 }
 
-/// A result as a toast: green for what happened, red for why it did not.
-pub(super) fn toast_of(result: Result<String, String>) -> Toast {
+/// An application error in the inbox's words: its message, and where a key gets past it, the
+/// key the keymap in force binds to that action (never a key written into the message).
+pub(super) fn words(error: &AppError, keymap: &Keymap) -> String {
+    let text = error.words();
+    if error.in_sync_conflict().is_some() {
+        return format!(
+            "{text} (keep theirs: {}, re-apply ours: {})",
+            keymap.hint(Action::KeepTheirs),
+            keymap.hint(Action::ReapplyOurs)
+        );
+    }
+    match error {
+        AppError::NoLetterAtStage { .. } => format!(
+            "{text}: escalate it first ({})",
+            keymap.hint(Action::EscalateUp)
+        ),
+        _ => text,
+    }
+}
+
+/// The sign-off's toast. The stale-mirror warning goes wherever a handover is signed: the
+/// incoming shift may be inheriting less than the report shows.
+fn signed_off(result: Result<SignedOff, AppError>, keymap: &Keymap) -> Toast {
     match result {
-        Ok(text) => Toast {
-            text,
-            is_error: false,
+        Ok(signed) => match signed.stale_warning {
+            Some(warning) => Toast {
+                text: format!(
+                    "Handover signed off to {} (recorded in the audit log). Warning: {warning}",
+                    signed.incoming.name
+                ),
+                is_error: true,
+            },
+            None => Toast {
+                text: format!(
+                    "Handover signed off to {} (recorded in the audit log)",
+                    signed.incoming.name
+                ),
+                is_error: false,
+            },
         },
-        Err(text) => Toast {
-            text,
-            is_error: true,
-        },
+        Err(e) => error_toast(&e, keymap),
+    }
+}
+
+/// An application error as a red toast.
+pub(super) fn error_toast(error: &AppError, keymap: &Keymap) -> Toast {
+    Toast {
+        text: words(error, keymap),
+        is_error: true,
     }
 }

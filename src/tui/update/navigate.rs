@@ -1,7 +1,7 @@
 //! Moving through the list and narrowing it: the cursor, the window of loaded rows around it,
 //! search and filters. The mirror may hold millions of tasks; only a window is ever loaded.
 
-use super::super::keymap::Action;
+use super::super::keymap::{Action, Keymap};
 use super::super::msg::{Effect, PageAt, Request};
 use super::super::state::{
     AppState, InputLine, InputPurpose, Modal, PAGE_ROWS, PREFETCH_MARGIN, TaskWindow, Toast, View,
@@ -155,11 +155,13 @@ fn refresh_page(state: &mut AppState) -> Effect {
     page_request(state, at)
 }
 
-pub(super) fn filter(state: &mut AppState, action: Action) -> Vec<Effect> {
+pub(super) fn filter(state: &mut AppState, action: Action, keymap: &Keymap) -> Vec<Effect> {
     if state.view != View::Triage {
         state.toast = Some(Toast {
-            text: "Search and filters work on the inbox (1); this view lists everything it covers"
-                .into(),
+            text: format!(
+                "Search and filters work on the inbox ({}); this view lists everything it covers",
+                keymap.hint(Action::ViewTriage)
+            ),
             is_error: false,
         });
         return Vec::new();

@@ -2,10 +2,11 @@
 //! the worker as one request (the store writes the stage and its audit event together); the
 //! figures are re-read after it so the screen shows who moved it and when.
 
-use super::super::keymap::Action;
+use super::super::keymap::{Action, Keymap};
 use super::super::msg::{Effect, Reply, Request};
 use super::super::state::{AppState, Document, Modal, Toast, View};
-use super::{navigate, toast_of};
+use super::{error_toast, navigate};
+use crate::domain::letter::escalation_letter as letter_for_stage;
 use crate::store::EscalationMove;
 
 /// The providers screen's cursor: one provider a row, all of them loaded (a practice hears
@@ -37,10 +38,13 @@ fn selected_provider(state: &AppState) -> Option<String> {
 
 /// On the providers screen, one stage up or down the ladder for the selected provider. No
 /// confirmation: the move is one key to undo (the other direction) and the audit log keeps both.
-pub(super) fn escalate(state: &mut AppState, action: Action) -> Vec<Effect> {
+pub(super) fn escalate(state: &mut AppState, action: Action, keymap: &Keymap) -> Vec<Effect> {
     if state.view != View::Providers {
         state.toast = Some(Toast {
-            text: "The escalation ladder is on the providers screen (4)".into(),
+            text: format!(
+                "The escalation ladder is on the providers screen ({})",
+                keymap.hint(Action::ViewProviders)
+            ),
             is_error: false,
         });
         return Vec::new();
@@ -76,7 +80,7 @@ pub(super) fn escalation_letter(state: &mut AppState) -> Vec<Effect> {
 }
 
 /// The worker's answers for this screen.
-pub(super) fn on_reply(state: &mut AppState, reply: Reply) -> Vec<Effect> {
+pub(super) fn on_reply(state: &mut AppState, reply: Reply, keymap: &Keymap) -> Vec<Effect> {
     match reply {
         Reply::Providers { id, overview } => {
             if state.page_request == Some(id) {
@@ -90,29 +94,40 @@ pub(super) fn on_reply(state: &mut AppState, reply: Reply) -> Vec<Effect> {
         }
         Reply::Escalated(result) => {
             state.acting = false;
-            let ok = result.is_ok();
-            state.toast = Some(toast_of(result));
-            if ok {
-                navigate::reload(state)
-            } else {
-                Vec::new()
+            match result {
+                Ok(provider) => {
+                    let letter = match letter_for_stage(provider.escalation) {
+                        Some(_) => format!(": {} opens its letter", keymap.hint(Action::Letter)),
+                        None => String::new(),
+                    };
+                    state.toast = Some(Toast {
+                        text: format!(
+                            "{} is now at stage {} (recorded in the audit log){letter}",
+                            provider.name, provider.escalation
+                        ),
+                        is_error: false,
+                    });
+                    navigate::reload(state)
+                }
+                Err(e) => {
+                    state.toast = Some(error_toast(&e, keymap));
+                    Vec::new()
+                }
             }
         }
         Reply::EscalationLetter(result) => {
             match result {
-                Ok((title, text)) => {
+                Ok(letter) => {
                     state.modal = Some(Modal::Document(Document {
-                        title,
-                        text,
+                        title: format!(
+                            "{} for {} ({})",
+                            letter.template, letter.provider.name, letter.provider.ods_code
+                        ),
+                        text: letter.text,
                         scroll: 0,
                     }));
                 }
-                Err(text) => {
-                    state.toast = Some(Toast {
-                        text,
-                        is_error: true,
-                    });
-                }
+                Err(e) => state.toast = Some(error_toast(&e, keymap)),
             }
             Vec::new()
         }

@@ -11,27 +11,29 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 mod overdue;
-mod providers;
 
-use super::flagged_pages;
 use super::msg::{Acted, Change, PageAt, Reply, Request};
-use super::state::{Counts, Detail};
-use crate::config::Config;
-use crate::domain::calendar::WorkingCalendar;
-use crate::domain::overdue::{Thresholds, latest_receipt_due_by};
-use crate::domain::{Priority, Staff, Task, TaskId};
-use crate::letters::{LetterSources, render_task_letter};
-use crate::report::handover;
-use crate::report::overdue::OverdueRules;
-use crate::store::{Actor, NewLetter, Store, StoreError, Target, TaskFilter};
+use super::state::Detail;
+use crate::app::flags::{self, FlagRules};
+use crate::app::tasks::{self, IfAway, Keep};
+use crate::app::{Acting, AppError, Practice, handover, overdue as app_overdue, providers};
+use crate::domain::policy::Flag;
+use crate::domain::{Staff, Task};
+use crate::store::{Store, StoreError, Target, TaskFilter};
 
-/// What the worker needs besides the mirror: the practice's rules and who is acting.
+/// What the worker needs besides the mirror: the practice and who is acting.
 pub struct WorkerContext {
-    pub calendar: WorkingCalendar,
-    pub overdue_rules: OverdueRules,
-    pub config: Config,
+    pub practice: Practice,
     pub acting: Staff,
-    pub letters: LetterSources,
+}
+
+impl WorkerContext {
+    fn acting(&self, now: DateTime<Utc>) -> Acting<'_> {
+        Acting {
+            staff: &self.acting,
+            now,
+        }
+    }
 }
 
 pub struct Worker {
@@ -87,11 +89,16 @@ struct Memory {
 
 struct Total {
     filter: TaskFilter,
+    flag: Option<Flag>,
     data_version: i64,
     tasks: u64,
 }
 
+/// Request in, application call, reply out. One arm per request, so the match reads as the
+/// table of what the worker answers.
+#[allow(clippy::too_many_lines)]
 fn answer(store: &mut Store, ctx: &WorkerContext, memory: &mut Memory, request: Request) -> Reply {
+    let practice = &ctx.practice;
     match request {
         Request::Page {
             id,
@@ -100,84 +107,84 @@ fn answer(store: &mut Store, ctx: &WorkerContext, memory: &mut Memory, request: 
             at,
             limit,
             now,
-        } => {
-            let page = match flag {
-                Some(flag) => flagged_pages::page(store, ctx, &filter, flag, at, limit, now),
-                None => plain_page(store, &filter, at, limit, &mut memory.total),
-            };
-            match page {
-                Ok((rows, total)) => Reply::Page {
-                    id,
-                    at,
-                    rows,
-                    total,
-                },
-                Err(e) => failed("tasks", &e),
-            }
-        }
-        Request::Detail { id, task_id } => {
-            let detail = (|| {
-                Ok::<_, StoreError>(Detail {
-                    task_id,
-                    notes: store.notes(task_id)?,
-                    letters: store.letters(task_id)?,
-                    history: store.history(task_id)?,
-                    conflict: store.conflict(task_id)?,
-                })
-            })();
-            match detail {
-                Ok(detail) => Reply::Detail {
-                    id,
-                    detail: Box::new(detail),
-                },
-                Err(e) => failed("the task's history", &e),
-            }
-        }
-        Request::Counts { now } => {
-            match counts(store, &ctx.calendar, &ctx.overdue_rules.thresholds, now) {
-                Ok(c) => Reply::Counts(c),
-                Err(e) => failed("the counts", &e),
-            }
-        }
+        } => match page(
+            store,
+            practice,
+            &filter,
+            flag,
+            at,
+            limit,
+            now,
+            &mut memory.total,
+        ) {
+            Ok((rows, total)) => Reply::Page {
+                id,
+                at,
+                rows,
+                total,
+            },
+            Err(e) => failed(Some(id), "tasks", e),
+        },
+        Request::Detail { id, task_id } => match detail(store, task_id) {
+            Ok(detail) => Reply::Detail {
+                id,
+                detail: Box::new(detail),
+            },
+            Err(e) => failed(Some(id), "the task's history", e.into()),
+        },
+        Request::Counts { now } => match app_overdue::header_counts(store, practice, now) {
+            Ok(c) => Reply::Counts(c),
+            Err(e) => failed(None, "the counts", e),
+        },
         Request::ProviderFacts { now } => {
             match store.provider_facts(now - chrono::Duration::days(30)) {
                 Ok(facts) => Reply::ProviderFacts(facts),
-                Err(e) => failed("the providers", &e),
+                Err(e) => failed(None, "the providers", e.into()),
             }
         }
         Request::Overdue { id, at, limit, now } => {
-            overdue::page(store, ctx, &mut memory.listing, (id, at, limit, now))
-                .unwrap_or_else(|e| failed("the overdue list", &e))
+            overdue::page(store, practice, &mut memory.listing, (id, at, limit, now))
+                .unwrap_or_else(|e| failed(Some(id), "the overdue list", e))
         }
         Request::Handover { id, now } => {
-            match handover::build_for_config(store, &ctx.config, &ctx.calendar, now, None) {
+            match handover::handover_report(store, practice, now, None) {
                 Ok(report) => Reply::Handover {
                     id,
                     report: Box::new(report),
                 },
-                Err(e) => failed("the handover", &e),
+                Err(e) => failed(Some(id), "the handover", e),
             }
         }
-        Request::Providers { id, now } => providers::overview(store, ctx, id, now),
+        Request::Providers { id, now } => match providers::overview(store, practice, now) {
+            Ok(overview) => Reply::Providers {
+                id,
+                overview: Box::new(overview),
+            },
+            Err(e) => failed(Some(id), "the providers", e),
+        },
         Request::Escalate { ods, to, now } => {
-            Reply::Escalated(providers::escalate(store, ctx, &ods, to, now))
+            Reply::Escalated(providers::escalate(store, ctx.acting(now), &ods, to))
         }
-        Request::EscalationLetter { ods, now } => {
-            Reply::EscalationLetter(providers::letter(store, ctx, &ods, now))
-        }
-        Request::SignOff { incoming, now } => {
-            Reply::SignedOff(sign_off(store, ctx, &incoming, now))
-        }
+        Request::EscalationLetter { ods, now } => Reply::EscalationLetter(
+            providers::escalation_letter_for(store, practice, ctx.acting(now), &ods, None),
+        ),
+        Request::SignOff { incoming, now } => Reply::SignedOff(handover::sign_off(
+            store,
+            practice,
+            ctx.acting(now),
+            &ctx.acting.id,
+            &incoming,
+        )),
         Request::Absences => match store.absences() {
             Ok(a) => Reply::Absences(a),
-            Err(e) => failed("who is away", &e),
+            Err(e) => failed(None, "who is away", e.into()),
         },
         Request::RenderLetter {
             task_id,
             template,
             now,
         } => {
-            let result = render(store, ctx, task_id, &template, now);
+            let result = tasks::task_letter(store, practice, ctx.acting(now), task_id, &template);
             Reply::Rendered {
                 task_id,
                 template,
@@ -188,205 +195,141 @@ fn answer(store: &mut Store, ctx: &WorkerContext, memory: &mut Memory, request: 
             change,
             targets,
             now,
-        } => act_reply(store, ctx, change, &targets, now),
+        } => {
+            let result = act(store, ctx, &change, &targets, now);
+            // Counts only: the log never carries task text or patient details.
+            tracing::info!(ok = result.is_ok(), tasks = targets.len(), "action");
+            Reply::Acted(result.map(|(tasks, letters)| Acted {
+                change,
+                tasks,
+                letters,
+            }))
+        }
     }
 }
 
-fn act_reply(
-    store: &mut Store,
-    ctx: &WorkerContext,
-    change: Change,
-    targets: &[Target],
-    now: DateTime<Utc>,
-) -> Reply {
-    let result = act(store, ctx, &change, targets, now);
-    // Counts only: the log never carries task text or patient details.
-    tracing::info!(ok = result.is_ok(), tasks = targets.len(), "action");
-    Reply::Acted(result.map(|(tasks, letters)| Acted {
-        change,
-        tasks,
-        letters,
-    }))
-}
-
-/// Records the handover from the acting user to `incoming`, exactly as `taskgate handover
-/// sign-off` does: both must be staff, and the audit detail carries what was handed over.
-fn sign_off(
-    store: &mut Store,
-    ctx: &WorkerContext,
-    incoming: &str,
-    now: DateTime<Utc>,
-) -> Result<String, String> {
-    let Some(to) = ctx.config.staff_by_id(incoming) else {
-        let known: Vec<&str> = ctx.config.staff.iter().map(|s| s.id.as_str()).collect();
-        return Err(format!(
-            "{incoming:?} is not a [[staff]] id (known: {})",
-            known.join(", ")
-        ));
-    };
-    if to.id == ctx.acting.id {
-        return Err("A handover is between two people: name the colleague taking over".into());
-    }
-    let report = handover::build_for_config(store, &ctx.config, &ctx.calendar, now, None)
-        .map_err(|e| e.to_string())?;
-    let detail = handover::sign_off_detail(&ctx.acting, to, &report);
-    store
-        .record_event(
-            &ctx.acting.id,
-            report.generated_at,
-            handover::SIGN_OFF_TARGET,
-            handover::SIGN_OFF_ACTION,
-            &detail,
-        )
-        .map_err(|e| e.to_string())?;
-    Ok(format!(
-        "Handover signed off to {} (recorded in the audit log)",
-        to.name
-    ))
+/// The detail pane's history of one task: notes, letters, audit events, any sync conflict.
+fn detail(store: &Store, task_id: crate::domain::TaskId) -> Result<Detail, StoreError> {
+    Ok(Detail {
+        task_id,
+        notes: store.notes(task_id)?,
+        letters: store.letters(task_id)?,
+        history: store.history(task_id)?,
+        conflict: store.conflict(task_id)?,
+    })
 }
 
 /// One page of the inbox in keyset order, and how many tasks the filter matches: a search is
-/// run once for both, and the count is remembered until the mirror changes.
-fn plain_page(
+/// run once for both, and the count is remembered until the mirror changes. With a flag, only
+/// the tasks raising it, found by walking the filter's pages in batches.
+#[allow(clippy::too_many_arguments)]
+fn page(
     store: &Store,
+    practice: &Practice,
     filter: &TaskFilter,
+    flag: Option<Flag>,
     at: PageAt,
     limit: usize,
+    now: DateTime<Utc>,
     remembered: &mut Option<Total>,
-) -> Result<(Vec<Task>, u64), StoreError> {
+) -> Result<(Vec<Task>, u64), AppError> {
     let sel = store.select(filter)?;
-    let rows = match at {
-        PageAt::First => store.page_after(&sel, None, limit)?,
-        PageAt::After(key) | PageAt::From(key) => store.page_after(&sel, Some(key), limit)?,
-        PageAt::Last => store.page_before(&sel, None, limit)?,
-        PageAt::Before(key) => store.page_before(&sel, Some(key), limit)?,
+    // Flags need the providers' facts; a plain page does not read them.
+    let rules = match flag {
+        Some(_) => Some(FlagRules::at(store, practice, now)?),
+        None => None,
+    };
+    let wanted: Vec<Flag> = flag.into_iter().collect();
+    let rows = match (&rules, at) {
+        (None, PageAt::First) => store.page_after(&sel, None, limit)?,
+        (None, PageAt::After(key) | PageAt::From(key)) => {
+            store.page_after(&sel, Some(key), limit)?
+        }
+        (None, PageAt::Last) => store.page_before(&sel, None, limit)?,
+        (None, PageAt::Before(key)) => store.page_before(&sel, Some(key), limit)?,
+        (Some(rules), PageAt::First) => {
+            flags::flagged_after(store, &sel, rules, &wanted, None, limit)?.0
+        }
+        (Some(rules), PageAt::After(key) | PageAt::From(key)) => {
+            flags::flagged_after(store, &sel, rules, &wanted, Some(key), limit)?.0
+        }
+        (Some(rules), PageAt::Last) => {
+            flags::flagged_before(store, &sel, rules, &wanted, None, limit)?
+        }
+        (Some(rules), PageAt::Before(key)) => {
+            flags::flagged_before(store, &sel, rules, &wanted, Some(key), limit)?
+        }
     };
     let data_version = store.data_version()?;
     if let Some(total) = remembered
         && total.filter == *filter
+        && total.flag == flag
         && total.data_version == data_version
     {
         return Ok((rows, total.tasks));
     }
-    let tasks = store.count_selected(&sel)?;
+    let tasks = match &rules {
+        None => store.count_selected(&sel)?,
+        Some(rules) => flags::count_flagged(store, &sel, rules, &wanted)?,
+    };
     *remembered = Some(Total {
         filter: filter.clone(),
+        flag,
         data_version,
         tasks,
     });
     Ok((rows, tasks))
 }
 
-fn render(
-    store: &Store,
-    ctx: &WorkerContext,
-    task_id: TaskId,
-    template: &str,
-    now: DateTime<Utc>,
-) -> Result<String, String> {
-    let task = store
-        .task(task_id)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("task {task_id} is no longer in the mirror"))?;
-    render_task_letter(&ctx.config, &task, &ctx.acting, now, template, &ctx.letters)
-        .map_err(|e| format!("Task {task_id}: {e}"))
-}
-
-/// Carries out one change as one store operation. Returns how many tasks it touched and the
-/// letters a rejection stored. Letters are all rendered before anything is written, so a letter
-/// that cannot be produced leaves every task as it was.
+/// Carries out one change through its use case. Returns how many tasks it touched and the
+/// letters a rejection stored.
 fn act(
     store: &mut Store,
     ctx: &WorkerContext,
     change: &Change,
     targets: &[Target],
     now: DateTime<Utc>,
-) -> Result<(usize, Vec<String>), String> {
-    let by = Actor {
-        id: &ctx.acting.id,
-        now,
-    };
+) -> Result<(usize, Vec<String>), AppError> {
+    let practice = &ctx.practice;
+    let by = ctx.acting(now);
     let outcome = match change {
         Change::Reject { template, edited } => {
-            let mut items = Vec::with_capacity(targets.len());
-            for target in targets {
-                let body = match edited {
-                    Some(text) if targets.len() == 1 => text.clone(),
-                    _ => render(store, ctx, target.id, template, now)?,
-                };
-                items.push((
-                    *target,
-                    NewLetter {
-                        template: template.clone(),
-                        body,
-                    },
-                ));
-            }
-            let letters = items.iter().map(|(_, l)| l.body.clone()).collect();
-            let outcome = store
-                .reject_with_letter(&by, &items)
-                .map_err(|e| e.to_string())?;
-            return Ok((outcome.tasks.len(), letters));
+            // An edited letter is one task's; for several, each gets its own rendering.
+            let edited = edited.as_deref().filter(|_| targets.len() == 1);
+            let done = tasks::reject_with_letters(store, practice, by, targets, template, edited)?;
+            return Ok((done.outcome.tasks.len(), done.letters));
         }
-        Change::Assign { owner, note } => store.assign(&by, targets, owner, note.as_deref()),
-        Change::Unassign => store.unassign(&by, targets),
-        Change::Complete => store.complete(&by, targets),
-        Change::Note { text } => store.add_note(&by, targets, text),
-        Change::Undo => store.undo_last(&by),
+        Change::Assign { owner, note } => {
+            // The picker has already asked twice when the owner is away.
+            tasks::assign(
+                store,
+                practice,
+                by,
+                targets,
+                owner,
+                note.as_deref(),
+                IfAway::AssignAnyway,
+            )?
+            .outcome
+        }
+        Change::Unassign => tasks::unassign(store, by, targets)?,
+        Change::Complete => tasks::complete(store, by, targets)?,
+        Change::Note { text } => tasks::note(store, by, targets, text)?,
+        Change::Undo => tasks::undo(store, by)?,
         Change::Resolve { keep_ours } => {
-            // One task at a time: each conflict is its own decision.
-            let mut resolved = 0;
+            let keep = if *keep_ours { Keep::Ours } else { Keep::Theirs };
             for target in targets {
-                let result = if *keep_ours {
-                    store.reapply_ours(&by, target.id)
-                } else {
-                    store.keep_theirs(&by, target.id)
-                };
-                result.map_err(|e| e.to_string())?;
-                resolved += 1;
+                tasks::resolve_conflict(store, by, target.id, keep)?;
             }
-            return Ok((resolved, Vec::new()));
+            return Ok((targets.len(), Vec::new()));
         }
     };
-    outcome
-        .map(|o| (o.tasks.len(), Vec::new()))
-        .map_err(|e| e.to_string())
+    Ok((outcome.tasks.len(), Vec::new()))
 }
 
-/// Overdue and due-soon counts without reading every task: for each priority, the latest
-/// receipt time that is already overdue (or due within the margin) is one calendar sum, and the
-/// store counts unactioned tasks received up to it with an index range.
-fn counts(
-    store: &Store,
-    cal: &WorkingCalendar,
-    th: &Thresholds,
-    now: DateTime<Utc>,
-) -> Result<Counts, StoreError> {
-    let soon_deadline = cal.add_working_time(now, th.due_soon).value;
-    let mut overdue = 0;
-    let mut by_soon = 0;
-    for p in Priority::ALL {
-        let threshold = th.for_priority(p);
-        overdue +=
-            store.count_unactioned_received_by(p, latest_receipt_due_by(cal, threshold, now))?;
-        by_soon += store.count_unactioned_received_by(
-            p,
-            latest_receipt_due_by(cal, threshold, soon_deadline),
-        )?;
-    }
-    Ok(Counts {
-        unactioned: store.count_unactioned()?,
-        overdue,
-        due_soon: by_soon.saturating_sub(overdue),
-    })
-}
-
-fn failed(what: &'static str, e: &StoreError) -> Reply {
+fn failed(id: Option<u64>, what: &'static str, error: AppError) -> Reply {
     tracing::warn!(what, "database request failed");
-    Reply::Failed {
-        what,
-        message: e.to_string(),
-    }
+    Reply::Failed { id, what, error }
 }
 
 #[cfg(test)]
@@ -425,7 +368,16 @@ mod tests {
             ..TaskFilter::default()
         };
         let mut memory = None;
-        let mut total = |f: &TaskFilter, at| plain_page(&screen, f, at, 20, &mut memory).unwrap().1;
+        let practice = Practice::from_config(
+            crate::config::Config::example(),
+            crate::letters::LetterSources::default(),
+        )
+        .unwrap();
+        let mut total = |f: &TaskFilter, at| {
+            page(&screen, &practice, f, None, at, 20, now, &mut memory)
+                .unwrap()
+                .1
+        };
         let before = total(&unactioned, PageAt::First);
         assert_eq!(before, screen.count_tasks(&unactioned).unwrap());
         assert_eq!(total(&unactioned, PageAt::Last), before);

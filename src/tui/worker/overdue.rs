@@ -11,15 +11,17 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::WorkerContext;
+use crate::app::{AppError, Practice, overdue};
 use crate::domain::TaskId;
-use crate::report::overdue;
-use crate::store::{Store, StoreError};
+use crate::domain::overdue::DueCutoffs;
+use crate::store::Store;
 use crate::tui::msg::{PageAt, Reply};
 use crate::tui::state::OverdueSummary;
 
 pub struct Listing {
-    now: DateTime<Utc>,
+    /// The instant the listing answers for, with its cut-offs: the same ones the header counts
+    /// with, so the view and the header agree task for task.
+    cutoffs: DueCutoffs,
     data_version: i64,
     /// Overdue (most overdue first), then due soon, then stalled; their explanations are
     /// written for a page's tasks only, when the page is asked for.
@@ -29,14 +31,9 @@ pub struct Listing {
 }
 
 impl Listing {
-    fn build(
-        store: &Store,
-        ctx: &WorkerContext,
-        now: DateTime<Utc>,
-    ) -> Result<Listing, StoreError> {
+    fn build(store: &Store, practice: &Practice, now: DateTime<Utc>) -> Result<Listing, AppError> {
         let data_version = store.data_version()?;
-        let order = overdue::order(store, &ctx.calendar, &ctx.overdue_rules, now)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let order = overdue::overdue_order(store, practice, now)?;
         let position = order
             .ids
             .iter()
@@ -44,7 +41,7 @@ impl Listing {
             .map(|(at, id)| (*id, at))
             .collect();
         Ok(Listing {
-            now,
+            cutoffs: overdue::cutoffs(practice, now),
             data_version,
             entries: order.ids,
             position,
@@ -79,22 +76,20 @@ impl Listing {
 /// Answers a page of the overdue view as of `now`, rebuilding the listing when it is stale.
 pub fn page(
     store: &Store,
-    ctx: &WorkerContext,
+    practice: &Practice,
     cache: &mut Option<Listing>,
     request: (u64, PageAt, usize, DateTime<Utc>),
-) -> Result<Reply, StoreError> {
+) -> Result<Reply, AppError> {
     let (id, at, limit, now) = request;
     let data_version = store.data_version()?;
     let fresh = cache
         .as_ref()
-        .is_some_and(|l| l.now == now && l.data_version == data_version);
+        .is_some_and(|l| l.cutoffs.now == now && l.data_version == data_version);
     if !fresh {
-        *cache = Some(Listing::build(store, ctx, now)?);
+        *cache = Some(Listing::build(store, practice, now)?);
     }
     let Some(listing) = cache.as_ref() else {
-        return Err(StoreError::Corrupt(
-            "the overdue listing was not built".into(),
-        ));
+        return Err(AppError::Report("the overdue listing was not built".into()));
     };
     let mut tasks = Vec::new();
     let mut why = HashMap::new();
@@ -103,9 +98,7 @@ pub fn page(
         let Some(task) = store.task(*task_id)? else {
             continue;
         };
-        if let Some(explanation) =
-            overdue::why(&task, &ctx.calendar, &ctx.overdue_rules, listing.now)
-        {
+        if let Some(explanation) = overdue::why_listed(&task, practice, &listing.cutoffs) {
             why.insert(task.id, explanation);
             tasks.push(task);
         }

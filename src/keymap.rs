@@ -1,6 +1,8 @@
 //! Keys as data: the defaults in `assets/keymap.toml`, merged per key with `[keys]` from the
-//! config, turned into a lookup from key press to action. The help screen and footer hints are
-//! generated from the same map, so they always show the keys actually in force.
+//! config, turned into a lookup from key press to action. The help screen, footer hints and
+//! toasts are generated from the same map, so they always show the keys actually in force. It
+//! lives outside `tui` because the config's validation loads it too: `config check` refuses a
+//! `[keys]` table exactly as the inbox would.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -8,7 +10,7 @@ use std::str::FromStr;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
+const DEFAULT_KEYMAP: &str = include_str!("../assets/keymap.toml");
 
 /// Everything a key can ask the inbox to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,0 +1,255 @@
+//! What staff do to tasks: reject with letters, assign, unassign, complete, note, undo, settle a
+//! sync conflict, and the letter a task would be rejected with. Each change is one store
+//! operation (one transaction with its audit events and outbox entries), whichever surface asks.
+
+use chrono::NaiveDate;
+
+use super::{Acting, AppError, Practice};
+use crate::domain::calendar::PRACTICE_TIME_ZONE;
+use crate::domain::staff::{group_presence_on, presence_on};
+use crate::domain::{Group, Presence, Task, TaskId};
+use crate::letters::render_task_letter;
+use crate::store::{ActionOutcome, NewLetter, Store, Target};
+
+/// The tasks an action applies to, at the row version the person saw: `seen_version` when
+/// they give one (so a change someone else made in between is a conflict, not silently built
+/// on), or else each task as it is now. A version names one task, so it needs exactly one id.
+pub fn targets(
+    store: &Store,
+    ids: &[TaskId],
+    seen_version: Option<i64>,
+) -> Result<Vec<Target>, AppError> {
+    if seen_version.is_some() && ids.len() > 1 {
+        return Err(AppError::VersionForOneTask);
+    }
+    ids.iter()
+        .map(|&id| {
+            let task = store.task(id)?.ok_or(AppError::NoSuchTask(id))?;
+            Ok(Target {
+                id,
+                row_version: seen_version.unwrap_or(task.row_version),
+            })
+        })
+        .collect()
+}
+
+/// The letter `template` for task `task_id`, as it would be sent now by the acting member of
+/// staff. Nothing is stored.
+pub fn task_letter(
+    store: &Store,
+    practice: &Practice,
+    acting: Acting<'_>,
+    task_id: TaskId,
+    template: &str,
+) -> Result<String, AppError> {
+    let task = store.task(task_id)?.ok_or(AppError::NoSuchTask(task_id))?;
+    letter_for(practice, acting, &task, template)
+}
+
+fn letter_for(
+    practice: &Practice,
+    acting: Acting<'_>,
+    task: &Task,
+    template: &str,
+) -> Result<String, AppError> {
+    render_task_letter(
+        &practice.config,
+        task,
+        acting.staff,
+        acting.now,
+        template,
+        &practice.letters,
+    )
+    .map_err(|source| AppError::TaskLetter {
+        template: template.to_owned(),
+        task: task.id,
+        source,
+    })
+}
+
+/// What a rejection did: the tasks as they are now and the letters stored with them, in the
+/// same order.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    pub outcome: ActionOutcome,
+    pub letters: Vec<String>,
+}
+
+/// Rejects the targets, each with its own rendering of `template` (or, for a single task, the
+/// text the person edited). Every letter is written before anything changes, so a letter that
+/// cannot be produced leaves every task as it was; then one store operation rejects them all,
+/// storing each letter, queueing it upstream and writing the audit events.
+pub fn reject_with_letters(
+    store: &mut Store,
+    practice: &Practice,
+    acting: Acting<'_>,
+    targets: &[Target],
+    template: &str,
+    edited: Option<&str>,
+) -> Result<Rejected, AppError> {
+    if edited.is_some() && targets.len() > 1 {
+        return Err(AppError::EditedLetterForMany(targets.len()));
+    }
+    let mut items = Vec::with_capacity(targets.len());
+    for target in targets {
+        let body = match edited {
+            Some(text) => text.to_owned(),
+            None => task_letter(store, practice, acting, target.id, template)?,
+        };
+        items.push((
+            *target,
+            NewLetter {
+                template: template.to_owned(),
+                body,
+            },
+        ));
+    }
+    let letters = items.iter().map(|(_, l)| l.body.clone()).collect();
+    let outcome = store.reject_with_letter(&acting.actor(), &items)?;
+    Ok(Rejected { outcome, letters })
+}
+
+/// Whom tasks go to, as the config names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub id: String,
+    /// "Bina Patel (bpatel)" or "Reception team (group reception)".
+    pub label: String,
+}
+
+/// Whether assigning to someone away today goes ahead: the inbox's picker asks for a second
+/// key press, the command line for `--even-if-away`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfAway {
+    Refuse,
+    AssignAnyway,
+}
+
+/// What an assignment did, and the absence it went ahead despite, if any.
+#[derive(Debug)]
+pub struct Assigned {
+    pub outcome: ActionOutcome,
+    pub owner: Owner,
+    /// Set when the owner is away today and the person chose to assign anyway.
+    pub away: Option<AppError>,
+}
+
+/// Assigns the targets to the `[[staff]]` member or `[[groups]]` queue `owner_id`, with an
+/// optional note, in one store operation. Someone away today (a group when all its members
+/// are) is refused unless `if_away` says the person knows: a task sent to someone on leave is
+/// the LMC's first hazard. Away is judged on the practice's calendar day.
+pub fn assign(
+    store: &mut Store,
+    practice: &Practice,
+    acting: Acting<'_>,
+    targets: &[Target],
+    owner_id: &str,
+    note: Option<&str>,
+    if_away: IfAway,
+) -> Result<Assigned, AppError> {
+    let config = &practice.config;
+    let (owner, group): (Owner, Option<&Group>) = if let Some(p) = config.staff_by_id(owner_id) {
+        (
+            Owner {
+                id: p.id.clone(),
+                label: format!("{} ({})", p.name, p.id),
+            },
+            None,
+        )
+    } else if let Some(g) = config.group_by_id(owner_id) {
+        (
+            Owner {
+                id: g.id.clone(),
+                label: format!("{} (group {})", g.name, g.id),
+            },
+            Some(g),
+        )
+    } else {
+        return Err(AppError::UnknownOwner {
+            id: owner_id.to_owned(),
+            staff: config.staff.iter().map(|s| s.id.clone()).collect(),
+            groups: config.groups.iter().map(|g| g.id.clone()).collect(),
+        });
+    };
+    let today: NaiveDate = acting.now.with_timezone(&PRACTICE_TIME_ZONE).date_naive();
+    let absences = store.absences()?;
+    let presence = match group {
+        Some(g) => group_presence_on(g, today, &absences),
+        None => presence_on(&owner.id, today, &absences),
+    };
+    let away = match presence {
+        Presence::Away { until, reason } => Some(AppError::OwnerAway {
+            label: owner.label.clone(),
+            until,
+            reason,
+        }),
+        Presence::Present => None,
+    };
+    if if_away == IfAway::Refuse
+        && let Some(refused) = away
+    {
+        return Err(refused);
+    }
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    let outcome = store.assign(&acting.actor(), targets, &owner.id, note)?;
+    Ok(Assigned {
+        outcome,
+        owner,
+        away,
+    })
+}
+
+/// Returns the targets to the unassigned inbox.
+pub fn unassign(
+    store: &mut Store,
+    acting: Acting<'_>,
+    targets: &[Target],
+) -> Result<ActionOutcome, AppError> {
+    Ok(store.unassign(&acting.actor(), targets)?)
+}
+
+/// Marks the targets completed.
+pub fn complete(
+    store: &mut Store,
+    acting: Acting<'_>,
+    targets: &[Target],
+) -> Result<ActionOutcome, AppError> {
+    Ok(store.complete(&acting.actor(), targets)?)
+}
+
+/// Adds the same note to each target.
+pub fn note(
+    store: &mut Store,
+    acting: Acting<'_>,
+    targets: &[Target],
+    text: &str,
+) -> Result<ActionOutcome, AppError> {
+    Ok(store.add_note(&acting.actor(), targets, text)?)
+}
+
+/// Undoes the acting person's last action, while it has not been sent upstream.
+pub fn undo(store: &mut Store, acting: Acting<'_>) -> Result<ActionOutcome, AppError> {
+    Ok(store.undo_last(&acting.actor())?)
+}
+
+/// Which side of a sync conflict to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    Theirs,
+    Ours,
+}
+
+/// Settles task `task_id`'s sync conflict: keep the server's version, or send ours again on top
+/// of it. Each conflict is its own decision, so this is one task at a time.
+pub fn resolve_conflict(
+    store: &mut Store,
+    acting: Acting<'_>,
+    task_id: TaskId,
+    keep: Keep,
+) -> Result<Task, AppError> {
+    let by = acting.actor();
+    Ok(match keep {
+        Keep::Theirs => store.keep_theirs(&by, task_id)?,
+        Keep::Ours => store.reapply_ours(&by, task_id)?,
+    })
+}
