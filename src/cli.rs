@@ -66,12 +66,16 @@ pub enum Command {
     #[command(after_help = "Example:\n  taskgate assign 17 18 prescriptions --note \"repeat due\"")]
     Assign(AssignArgs),
     /// Return assigned tasks to the unassigned inbox.
+    #[command(after_help = "Example:\n  taskgate unassign 17")]
     Unassign(TasksArgs),
     /// Mark tasks completed.
+    #[command(after_help = "Example:\n  taskgate complete 17 18")]
     Complete(TasksArgs),
     /// Add a note to tasks (shown in their history).
+    #[command(after_help = "Example:\n  taskgate note 17 --text \"Called the ward back\"")]
     Note(NoteArgs),
     /// Undo your last action on tasks, while it has not been sent upstream.
+    #[command(after_help = "Example:\n  taskgate undo")]
     Undo,
     /// List unactioned tasks past (or near) their threshold, and stalled assigned tasks.
     #[command(after_help = "Example:\n  taskgate overdue --format csv > overdue.csv")]
@@ -87,7 +91,7 @@ pub enum Command {
     /// The non-working days in force for a year (bank holidays and the practice's closures,
     /// not weekends), each with where it comes from: the bank-holiday snapshot, the nation's
     /// rules, or the practice's closures.
-    #[command(after_help = "Example: taskgate calendar --nation scotland --year 2028")]
+    #[command(after_help = "Example:\n  taskgate calendar --nation scotland --year 2028")]
     Calendar(CalendarArgs),
     /// The sending organisations: list them, move one along the escalation ladder, print its
     /// escalation letter.

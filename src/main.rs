@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 use color_eyre::eyre::Result;
 use taskgate::cli::{AuditCommand, Cli, Command, ConfigCommand, ProviderCommand};
 use taskgate::commands::{self, Context};
@@ -14,7 +14,10 @@ fn main() -> ExitCode {
         eprintln!("taskgate: {e}");
     }
     quiet_on_closed_pipe();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return command_line_refused(&e),
+    };
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         // `taskgate list | head` closing the pipe early is not an error the user made.
@@ -46,6 +49,20 @@ fn main() -> ExitCode {
 /// answer, so steering characters in it are shown as escapes (see `terminal_text`).
 fn shown(message: &str) -> std::borrow::Cow<'_, str> {
     terminal_text::block(message)
+}
+
+/// clap's own words for a command line it cannot take (or for `--help` and `--version`). What
+/// the user typed may be pasted from a task, so it is shown as data like every other error, and a
+/// refusal is exit 1, as for every error that changed nothing.
+fn command_line_refused(e: &clap::Error) -> ExitCode {
+    let text = e.render().to_string();
+    if e.use_stderr() {
+        eprint!("{}", shown(&text));
+        ExitCode::FAILURE
+    } else {
+        print!("{text}");
+        ExitCode::SUCCESS
+    }
 }
 
 fn run(cli: &Cli) -> Result<()> {

@@ -380,7 +380,7 @@ fn calendar_command_refuses_an_unknown_nation_by_name() {
     taskgate(home.path())
         .args(["calendar", "--nation", "wales"])
         .assert()
-        .code(2)
+        .code(1)
         .stderr(predicate::str::contains("\"england-and-wales\""));
 }
 
