@@ -3,6 +3,9 @@
 //! bank-holiday file says.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/when.rs"]
+mod when;
+
 use chrono::{
     DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc, Weekday,
 };
@@ -12,27 +15,7 @@ use taskgate::domain::calendar::{
     BankHolidays, CalendarDataError, NonWorkingDay, PRACTICE_TIME_ZONE, WorkingCalendar,
     WorkingDuration, format_working_age,
 };
-
-const WEEKDAYS: [Weekday; 5] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-];
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-/// A wall-clock time in the practice, as the instant it names.
-fn london(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    PRACTICE_TIME_ZONE
-        .with_ymd_and_hms(y, m, d, h, min, 0)
-        .single()
-        .unwrap()
-        .with_timezone(&Utc)
-}
+use when::{WEEKDAYS, date, london};
 
 fn wall_clock(t: DateTime<Utc>) -> String {
     t.with_timezone(&PRACTICE_TIME_ZONE)

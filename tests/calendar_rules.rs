@@ -4,12 +4,16 @@
 //! never lands on a non-working day, and `taskgate calendar` shows where each day comes from.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/when.rs"]
+mod when;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::LazyLock;
+use when::{WEEKDAYS, date, london};
 
 use assert_cmd::Command;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use predicates::prelude::*;
 use proptest::prelude::*;
 use serde_json::Value;
@@ -19,26 +23,6 @@ use taskgate::domain::calendar::{
     BankHolidays, HolidaySource, PRACTICE_TIME_ZONE, WorkingCalendar, bank_holidays_by_rule,
 };
 use taskgate::domain::overdue::{DueState, Thresholds, assess, explain};
-
-const WEEKDAYS: [Weekday; 5] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-];
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-fn london(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    PRACTICE_TIME_ZONE
-        .with_ymd_and_hms(y, m, d, h, min, 0)
-        .single()
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 fn wall_clock(t: DateTime<Utc>) -> String {
     t.with_timezone(&PRACTICE_TIME_ZONE)

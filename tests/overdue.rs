@@ -4,42 +4,23 @@
 //! checked against a hand count that never goes through the report code.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/when.rs"]
+mod when;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use when::{WEEKDAYS, date, london};
 
 use assert_cmd::Command;
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde_json::Value;
 use taskgate::config::Config;
-use taskgate::domain::calendar::{
-    BankHolidays, Nation, PRACTICE_TIME_ZONE, WorkingCalendar, WorkingDuration,
-};
+use taskgate::domain::calendar::{BankHolidays, Nation, WorkingCalendar, WorkingDuration};
 use taskgate::domain::overdue::{
     DueState, StalledReason, Thresholds, assess, explain, latest_receipt_due_by, stalled,
 };
 use taskgate::domain::{Patient, Priority, Status, Task};
 use tempfile::TempDir;
-
-const WEEKDAYS: [Weekday; 5] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-];
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-/// A wall-clock time in the practice, as the instant it names.
-fn london(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    PRACTICE_TIME_ZONE
-        .with_ymd_and_hms(y, m, d, h, min, 0)
-        .single()
-        .unwrap()
-        .with_timezone(&Utc)
-}
 
 /// The worked example's practice: 08:00–17:00, Monday to Friday, England and Wales.
 fn calendar(closures: &[NaiveDate]) -> WorkingCalendar {
