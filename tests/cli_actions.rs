@@ -330,6 +330,8 @@ fn a_letter_variable_taskgate_cannot_fill_stops_the_reject_and_changes_nothing()
         .cmd()
         .args([
             "reject",
+            "--template",
+            "lmc-rejection",
             "--despite-risk",
             &ids[0].to_string(),
             &ids[1].to_string(),
