@@ -353,7 +353,13 @@ fn a_letter_variable_taskgate_cannot_fill_stops_the_reject_and_changes_nothing()
 
     s.override_rejection_letter("Dear {{ favourite_colour }}\n");
     s.cmd()
-        .args(["reject", "--despite-risk", &ids[0].to_string()])
+        .args([
+            "reject",
+            "--template",
+            "lmc-rejection",
+            "--despite-risk",
+            &ids[0].to_string(),
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains(

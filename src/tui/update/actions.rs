@@ -303,7 +303,7 @@ fn letters_named(templates: &[String]) -> String {
             .first()
             .map_or_else(|| "no letter".to_owned(), |(t, _)| (*t).to_owned());
     }
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     counts
         .iter()
         .map(|(t, n)| format!("{t} ({n})"))
