@@ -287,7 +287,8 @@ pub struct ShowArgs {
 pub struct LetterArgs {
     /// The task's id in the mirror.
     pub id: i64,
-    /// Which letter: lmc-rejection, immediate-action or provider-responsibility.
+    /// Which letter: lmc-rejection, immediate-action, provider-responsibility,
+    /// agreed-route-reminder or patient-safety-redirect.
     #[arg(long, value_name = "NAME", default_value = "lmc-rejection")]
     pub template: String,
 }
@@ -297,9 +298,16 @@ pub struct RejectArgs {
     /// The tasks to reject; all are rejected together, or none is.
     #[arg(required = true, value_name = "ID")]
     pub ids: Vec<i64>,
-    /// Which letter: lmc-rejection, immediate-action or provider-responsibility.
-    #[arg(long, value_name = "NAME", default_value = "lmc-rejection")]
-    pub template: String,
+    /// Which letter, for every task: lmc-rejection, immediate-action, provider-responsibility,
+    /// agreed-route-reminder or patient-safety-redirect. Without it each task gets the letter
+    /// it needs: the one its flags suggest, the agreed-route reminder for a provider with an
+    /// agreement, else the LMC rejection letter.
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
+    /// Reject even a task that could harm a patient if sent back unread (it raises `immediate`
+    /// or uses one of `policy.safeguarding_words`); without it such a task stops the command.
+    #[arg(long)]
+    pub despite_risk: bool,
     /// Only if the task is still at this row version (`row_version` in `show ID --format json`):
     /// a change someone else made since is reported as a conflict instead of overridden.
     #[arg(long, value_name = "N")]

@@ -287,7 +287,7 @@ fn backup_is_owner_only_and_never_overwrites() {
     s.cmd()
         .arg("--db")
         .arg(&db)
-        .args(["--user", "aclarke", "reject", &id])
+        .args(["--user", "aclarke", "reject", "--despite-risk", &id])
         .assert()
         .success();
     s.cmd()

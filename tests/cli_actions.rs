@@ -125,7 +125,13 @@ fn rejecting_a_task_stores_its_letter_and_audits_the_change() {
     let id = s.new_ids(1)[0];
     let events = s.audit_events();
     s.cmd()
-        .args(["reject", &id.to_string()])
+        .args([
+            "reject",
+            "--template",
+            "lmc-rejection",
+            "--despite-risk",
+            &id.to_string(),
+        ])
         .assert()
         .success()
         .stdout(format!(
@@ -168,7 +174,7 @@ fn a_batch_is_rejected_together_each_with_its_own_letter() {
     let ids = s.new_ids(2);
     let out = s
         .cmd()
-        .arg("reject")
+        .args(["reject", "--template", "lmc-rejection", "--despite-risk"])
         .args(ids.iter().map(ToString::to_string))
         .output()
         .expect("runs");
@@ -204,7 +210,12 @@ fn a_batch_holding_a_closed_task_is_refused_whole() {
     let events = s.audit_events();
     let out = s
         .cmd()
-        .args(["reject", &open.to_string(), &closed.to_string()])
+        .args([
+            "reject",
+            "--despite-risk",
+            &open.to_string(),
+            &closed.to_string(),
+        ])
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
@@ -285,7 +296,16 @@ fn a_practice_override_replaces_the_shipped_letter() {
     let s = Sandbox::new();
     let id = s.new_ids(1)[0];
     s.override_rejection_letter("Riverside's own words about {{ task_reference }}.\n");
-    s.cmd().args(["reject", &id.to_string()]).assert().success();
+    s.cmd()
+        .args([
+            "reject",
+            "--template",
+            "lmc-rejection",
+            "--despite-risk",
+            &id.to_string(),
+        ])
+        .assert()
+        .success();
     let shown = s.show(id);
     let reference = shown["task"]["source_id"].as_str().expect("reference");
     assert_eq!(
@@ -308,7 +328,14 @@ fn a_letter_variable_taskgate_cannot_fill_stops_the_reject_and_changes_nothing()
     s.override_rejection_letter(&format!("{shipped}\n{{{{ clause_text }}}}\n"));
     let out = s
         .cmd()
-        .args(["reject", &ids[0].to_string(), &ids[1].to_string()])
+        .args([
+            "reject",
+            "--template",
+            "lmc-rejection",
+            "--despite-risk",
+            &ids[0].to_string(),
+            &ids[1].to_string(),
+        ])
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(1));
@@ -326,7 +353,13 @@ fn a_letter_variable_taskgate_cannot_fill_stops_the_reject_and_changes_nothing()
 
     s.override_rejection_letter("Dear {{ favourite_colour }}\n");
     s.cmd()
-        .args(["reject", &ids[0].to_string()])
+        .args([
+            "reject",
+            "--template",
+            "lmc-rejection",
+            "--despite-risk",
+            &ids[0].to_string(),
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains(

@@ -59,7 +59,7 @@ fn reject_against_assign_on_one_mirror_one_wins_and_the_other_reports_the_confli
     let mut second_starter_won = 0;
     for (round, &(id, version)) in tasks.iter().take(ROUNDS).enumerate() {
         let (id, version) = (id.to_string(), version.to_string());
-        let reject = ["reject", &id, "--if-version", &version];
+        let reject = ["reject", "--despite-risk", &id, "--if-version", &version];
         let assign = [
             "assign",
             &id,

@@ -95,7 +95,7 @@ fn unactioned_ids(s: &Sandbox) -> Vec<String> {
 }
 
 fn reject_args(s: &Sandbox) -> Vec<String> {
-    let mut args = vec!["reject".to_owned()];
+    let mut args = vec!["reject".to_owned(), "--despite-risk".to_owned()];
     args.extend(unactioned_ids(s));
     args
 }

@@ -70,7 +70,7 @@ fn a_conflict_shows_both_versions_on_the_task_and_keeping_theirs_settles_it() {
         .expect("an id")
         .to_string();
     // The front desk rejects and syncs first; the back office assigns the same task.
-    front.run_ok(&["reject", &id]);
+    front.run_ok(&["reject", "--despite-risk", &id]);
     front.sync_ok();
     back.run_ok(&["assign", &id, "cjones"]);
 

@@ -42,6 +42,7 @@ fn rules() -> PolicyRules {
                 clause: c.clause,
             })
             .collect(),
+        safeguarding_words: policy.safeguarding_words,
     }
 }
 

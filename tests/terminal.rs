@@ -271,6 +271,7 @@ impl FakeWorker {
                 change,
                 tasks: targets.len(),
                 letters: vec![hostile(1)],
+                templates: vec![hostile(3)],
             })),
             Request::RenderLetter {
                 task_id, template, ..

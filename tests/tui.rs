@@ -424,9 +424,11 @@ fn marking_two_tasks_and_pressing_r_rejects_both_in_one_action() {
     assert_eq!(
         *change,
         Change::Reject {
-            template: "lmc-rejection".into(),
-            edited: None
-        }
+            template: None,
+            edited: None,
+            despite_risk: false,
+        },
+        "each task gets the letter it needs, decided by the worker"
     );
     assert_eq!(targets.iter().map(|t| t.id).collect::<Vec<_>>(), vec![1, 2]);
 
@@ -435,6 +437,7 @@ fn marking_two_tasks_and_pressing_r_rejects_both_in_one_action() {
         change: change.clone(),
         tasks: 2,
         letters: vec!["Dear Colleague".into(); 2],
+        templates: vec!["provider-responsibility".into(), "lmc-rejection".into()],
     };
     let effects = update(&mut state, Msg::Reply(Reply::Acted(Ok(done))));
     let toast = state.toast.as_ref().expect("a toast");
@@ -454,6 +457,90 @@ fn marking_two_tasks_and_pressing_r_rejects_both_in_one_action() {
             .any(|e| matches!(e, Effect::Request(Request::Page { .. })))
     );
     assert!(state.marked.is_empty());
+    assert!(
+        toast
+            .text
+            .contains("with lmc-rejection (1), provider-responsibility (1)")
+            || toast
+                .text
+                .contains("with provider-responsibility (1), lmc-rejection (1)"),
+        "the toast names each letter that went: {}",
+        toast.text
+    );
+}
+
+/// The reject keys a test presses and what came of each: the changes sent to the worker.
+fn rejects(effects: &[Effect]) -> Vec<Change> {
+    acts(effects).into_iter().map(|(c, _)| c.clone()).collect()
+}
+
+#[test]
+fn r_on_a_task_that_could_harm_a_patient_pauses_once_says_why_and_the_second_press_confirms() {
+    let mut state = loaded(
+        (1..=3)
+            .map(|i| task(i, 1, Priority::Routine, "Safeguarding information shared"))
+            .collect(),
+        3,
+    );
+    let first = rejects(&update(&mut state, key('r')));
+    assert_eq!(
+        first,
+        vec![Change::Reject {
+            template: None,
+            edited: None,
+            despite_risk: false,
+        }],
+        "the first press asks without confirming"
+    );
+    // The worker refuses: nothing changed, and the reason comes back.
+    let refusal = AppError::PatientAtRisk(vec![(
+        1,
+        "it mentions \"safeguarding\" (policy.safeguarding_words)".to_owned(),
+    )]);
+    update(&mut state, Msg::Reply(Reply::Acted(Err(refusal))));
+    let toast = state.toast.clone().expect("a toast saying why");
+    assert!(toast.is_error);
+    assert!(
+        toast.text.starts_with("Not rejected:")
+            && toast.text.contains("safeguarding")
+            && toast.text.contains("Press r again to reject anyway"),
+        "{}",
+        toast.text
+    );
+    let effects = update(&mut state, key('r'));
+    match acts(&effects).as_slice() {
+        [(Change::Reject { despite_risk, .. }, targets)] => {
+            assert!(*despite_risk, "the second press confirms");
+            assert_eq!(targets[0].id, 1, "for the same task");
+        }
+        other => panic!("expected a confirmed reject, got {other:?}"),
+    }
+}
+
+#[test]
+fn any_other_key_between_the_pause_and_r_asks_again() {
+    let mut state = loaded(
+        (1..=3)
+            .map(|i| task(i, 1, Priority::Routine, "Overdose follow-up"))
+            .collect(),
+        3,
+    );
+    update(&mut state, key('r'));
+    let refusal = AppError::PatientAtRisk(vec![(1, "it mentions \"overdose\"".to_owned())]);
+    update(&mut state, Msg::Reply(Reply::Acted(Err(refusal))));
+    // Moving away and back: the confirmation was for what was on screen then.
+    update(&mut state, key('j'));
+    update(&mut state, key('k'));
+    let again = rejects(&update(&mut state, key('r')));
+    assert_eq!(
+        again,
+        vec![Change::Reject {
+            template: None,
+            edited: None,
+            despite_risk: false,
+        }],
+        "a press after another key is a first press again"
+    );
 }
 
 #[test]
@@ -495,6 +582,7 @@ fn undo_and_status_filters_and_search_come_from_keys() {
             change: Change::Undo,
             tasks: 1,
             letters: vec![],
+            templates: vec![],
         }))),
     );
     // The person sees what was undone (and no offer to undo the undo), and the rows are read

@@ -110,6 +110,8 @@ fn cycling_templates_asks_for_the_next_and_previous_letter_wrapping_at_both_ends
 
     assert_eq!(press(&mut pane, KeyCode::Right), render("immediate-action"));
     assert_eq!(key(&mut pane, 'l'), render("provider-responsibility"));
+    assert_eq!(key(&mut pane, ']'), render("agreed-route-reminder"));
+    assert_eq!(key(&mut pane, 'l'), render("patient-safety-redirect"));
     assert_eq!(
         key(&mut pane, ']'),
         render("lmc-rejection"),
@@ -117,15 +119,11 @@ fn cycling_templates_asks_for_the_next_and_previous_letter_wrapping_at_both_ends
     );
     assert_eq!(
         press(&mut pane, KeyCode::Left),
-        render("provider-responsibility")
-    );
-    assert_eq!(key(&mut pane, 'h'), render("immediate-action"));
-    assert_eq!(key(&mut pane, '['), render("lmc-rejection"));
-    assert_eq!(
-        key(&mut pane, 'h'),
-        render("provider-responsibility"),
+        render("patient-safety-redirect"),
         "wraps past the first"
     );
+    assert_eq!(key(&mut pane, 'h'), render("agreed-route-reminder"));
+    assert_eq!(key(&mut pane, '['), render("provider-responsibility"));
     assert_eq!(pane.selected_template(), Some("provider-responsibility"));
 }
 

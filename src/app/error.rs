@@ -35,6 +35,9 @@ pub enum AppError {
     HandoverToSelf(String),
     #[error("an edited letter is for one task: {0} tasks were chosen")]
     EditedLetterForMany(usize),
+    /// Rejecting these tasks could harm a patient: each with why. Nothing was rejected.
+    #[error("{}", at_risk_words(.0))]
+    PatientAtRisk(Vec<(TaskId, String)>),
     #[error("a row version names the version of one task: give exactly one task with it")]
     VersionForOneTask,
     #[error("cannot write the letter `{template}` for task {task}")]
@@ -105,6 +108,18 @@ impl AppError {
     pub(crate) fn report(e: &color_eyre::Report) -> AppError {
         AppError::Report(format!("{e:#}"))
     }
+}
+
+fn at_risk_words(tasks: &[(TaskId, String)]) -> String {
+    let each: Vec<String> = tasks
+        .iter()
+        .map(|(id, why)| format!("task {id}: {why}"))
+        .collect();
+    format!(
+        "a patient could be harmed if {} went back unread ({})",
+        if tasks.len() == 1 { "it" } else { "they" },
+        each.join("; "),
+    )
 }
 
 fn or_none(ids: &[String]) -> String {

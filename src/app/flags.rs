@@ -11,7 +11,7 @@ use super::{AppError, Practice};
 use crate::domain::Agreement;
 use crate::domain::Task;
 use crate::domain::calendar::WorkingCalendar;
-use crate::domain::policy::{Flag, PolicyRules, ProviderFacts, RaisedFlag, flags_for};
+use crate::domain::policy::{Flag, PolicyRules, ProviderFacts, RaisedFlag, Rejection, flags_for};
 use crate::store::{PageKey, Selection, Store};
 
 /// How many tasks a flag filter reads at a time.
@@ -24,7 +24,7 @@ pub struct FlagRules<'p> {
 }
 
 /// A provider the mirror does not know: no agreement, never rejected.
-const UNKNOWN: ProviderFacts = ProviderFacts {
+pub(crate) const UNKNOWN_PROVIDER: ProviderFacts = ProviderFacts {
     agreement: Agreement::None,
     known: false,
     rejections_last_30_days: 0,
@@ -53,6 +53,16 @@ impl<'p> FlagRules<'p> {
         )
     }
 
+    /// What rejecting `task` would do: its letter and the risks that ask for a confirmation.
+    pub fn rejection_of(&self, task: &Task) -> Rejection {
+        super::tasks::rejection_with_facts(
+            task,
+            &self.facts,
+            &self.practice.policy,
+            &self.practice.calendar,
+        )
+    }
+
     /// Whether `task` raises any of `wanted` (all tasks when `wanted` is empty).
     pub fn raises_any(&self, task: &Task, wanted: &[Flag]) -> bool {
         wanted.is_empty() || self.flags_of(task).iter().any(|r| wanted.contains(&r.flag))
@@ -68,7 +78,7 @@ pub fn flags_with_facts<S: std::hash::BuildHasher>(
     policy: &PolicyRules,
     calendar: &WorkingCalendar,
 ) -> Vec<RaisedFlag> {
-    let facts = facts.get(&task.provider_ods).unwrap_or(&UNKNOWN);
+    let facts = facts.get(&task.provider_ods).unwrap_or(&UNKNOWN_PROVIDER);
     flags_for(task, facts, policy, calendar)
 }
 

@@ -1,11 +1,16 @@
-//! What staff do to tasks: reject with letters, assign, unassign, complete, note, undo, settle a
+//! What staff do to tasks: reject with the letter each task needs (or one chosen), pausing for
+//! a task that could harm a patient, assign, unassign, complete, note, undo, settle a
 //! sync conflict, and the letter a task would be rejected with. Each change is one store
 //! operation (one transaction with its audit events and outbox entries), whichever surface asks.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 
+use super::flags::{FlagRules, UNKNOWN_PROVIDER, flags_with_facts};
 use super::{Acting, AppError, Practice};
-use crate::domain::calendar::PRACTICE_TIME_ZONE;
+use crate::domain::calendar::{PRACTICE_TIME_ZONE, WorkingCalendar};
+use crate::domain::policy::{PolicyRules, ProviderFacts, Rejection, rejection_for};
 use crate::domain::staff::{group_presence_on, presence_on};
 use crate::domain::{Group, Presence, Task, TaskId};
 use crate::letters::render_task_letter;
@@ -67,46 +72,106 @@ fn letter_for(
     })
 }
 
-/// What a rejection did: the tasks as they are now and the letters stored with them, in the
-/// same order.
+/// What a rejection did: the tasks as they are now and the letters stored with them (each with
+/// its template), in the same order.
 #[derive(Debug, Clone)]
 pub struct Rejected {
     pub outcome: ActionOutcome,
     pub letters: Vec<String>,
+    pub templates: Vec<String>,
 }
 
-/// Rejects the targets, each with its own rendering of `template` (or, for a single task, the
-/// text the person edited). Every letter is written before anything changes, so a letter that
-/// cannot be produced leaves every task as it was; then one store operation rejects them all,
-/// storing each letter, queueing it upstream and writing the audit events.
-pub fn reject_with_letters(
+/// Which letter goes with each rejected task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LetterChoice<'a> {
+    /// Each task the letter it needs ([`rejection_with_facts`]): the inbox's reject key and
+    /// `taskgate reject` without `--template`.
+    AsNeeded,
+    /// This template for every task: `--template`, or the one chosen in the letter pane.
+    Template(&'a str),
+    /// The person's edit of `template`'s text, for a single task.
+    Edited { template: &'a str, body: &'a str },
+}
+
+/// Whether a rejection goes ahead for a task that could harm a patient if sent back unread (it
+/// raises `immediate` or uses a safeguarding word). The inbox asks for a second key press, the
+/// command line for `--despite-risk`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfAtRisk {
+    Refuse,
+    RejectAnyway,
+}
+
+/// What rejecting `task` would do (the letter it needs, and the risks that ask for a
+/// confirmation), given the providers' facts already read. Pure, so the inbox names the letter
+/// before the key is pressed; the rejection itself decides through here too, so the letter
+/// named is the letter sent.
+pub fn rejection_with_facts<S: std::hash::BuildHasher>(
+    task: &Task,
+    facts: &HashMap<String, ProviderFacts, S>,
+    policy: &PolicyRules,
+    calendar: &WorkingCalendar,
+) -> Rejection {
+    let flags = flags_with_facts(task, facts, policy, calendar);
+    let provider = facts
+        .get(&task.provider_ods)
+        .copied()
+        .unwrap_or(UNKNOWN_PROVIDER);
+    rejection_for(task, &flags, &provider, policy)
+}
+
+/// Rejects the targets, each with its letter: the one it needs, the template given, or (for a
+/// single task) the text the person edited. A task that could harm a patient is refused, with
+/// every reason, unless `if_at_risk` says the person confirmed. Every letter is written before
+/// anything changes, so a letter that cannot be produced leaves every task as it was; then one
+/// store operation rejects them all, storing each letter, queueing it upstream and writing the
+/// audit events.
+pub fn reject(
     store: &mut Store,
     practice: &Practice,
     acting: Acting<'_>,
     targets: &[Target],
-    template: &str,
-    edited: Option<&str>,
+    letter: LetterChoice<'_>,
+    if_at_risk: IfAtRisk,
 ) -> Result<Rejected, AppError> {
-    if edited.is_some() && targets.len() > 1 {
+    if matches!(letter, LetterChoice::Edited { .. }) && targets.len() > 1 {
         return Err(AppError::EditedLetterForMany(targets.len()));
     }
+    let rules = FlagRules::at(store, practice, acting.now)?;
+    let mut at_risk = Vec::new();
     let mut items = Vec::with_capacity(targets.len());
     for target in targets {
-        let body = match edited {
-            Some(text) => text.to_owned(),
-            None => task_letter(store, practice, acting, target.id, template)?,
+        let task = store
+            .task(target.id)?
+            .ok_or(AppError::NoSuchTask(target.id))?;
+        let needed = rules.rejection_of(&task);
+        if let Some(why) = needed.risk_words() {
+            at_risk.push((task.id, why));
+        }
+        let (template, body) = match letter {
+            LetterChoice::AsNeeded => (
+                needed.template.to_owned(),
+                letter_for(practice, acting, &task, needed.template)?,
+            ),
+            LetterChoice::Template(template) => (
+                template.to_owned(),
+                letter_for(practice, acting, &task, template)?,
+            ),
+            LetterChoice::Edited { template, body } => (template.to_owned(), body.to_owned()),
         };
-        items.push((
-            *target,
-            NewLetter {
-                template: template.to_owned(),
-                body,
-            },
-        ));
+        items.push((*target, NewLetter { template, body }));
+    }
+    if if_at_risk == IfAtRisk::Refuse && !at_risk.is_empty() {
+        return Err(AppError::PatientAtRisk(at_risk));
     }
     let letters = items.iter().map(|(_, l)| l.body.clone()).collect();
+    let templates = items.iter().map(|(_, l)| l.template.clone()).collect();
     let outcome = store.reject_with_letter(&acting.actor(), &items)?;
-    Ok(Rejected { outcome, letters })
+    Ok(Rejected {
+        outcome,
+        letters,
+        templates,
+    })
 }
 
 /// Whom tasks go to, as the config names them.

@@ -12,6 +12,10 @@ pub fn cli_error(error: AppError, what_stopped: Option<&str>) -> Report {
         AppError::OwnerAway { .. } => {
             Some("Choose someone else, or pass --even-if-away to assign anyway".to_owned())
         }
+        AppError::PatientAtRisk(_) => Some(
+            "read the task first (`taskgate show ID`); to reject it anyway, add --despite-risk"
+                .to_owned(),
+        ),
         AppError::VersionForOneTask => Some("give exactly one task id with --if-version".into()),
         AppError::NoLetterAtStage { ods, .. } => Some(format!(
             "escalate it first (`taskgate provider escalate {ods}`) or choose one with --stage 1-4"

@@ -138,6 +138,7 @@ impl Config {
                     clause: c.clause.clone(),
                 })
                 .collect(),
+            safeguarding_words: p.safeguarding_words.clone(),
         }
     }
 

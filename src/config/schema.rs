@@ -45,6 +45,28 @@ pub struct Policy {
     pub persistent_after: u32,
     #[serde(default = "super::shipped_categories")]
     pub categories: Vec<Category>,
+    /// Words or phrases that suggest a patient could be harmed if the task went back unread;
+    /// rejecting a task that uses one asks for a second key press (or `--despite-risk`).
+    #[serde(default = "default_safeguarding_words")]
+    pub safeguarding_words: Vec<String>,
+}
+
+/// The words a practice gets when it lists none: the subjects of urgent information senders
+/// most often put into a task. Matched as whole words, any case, plain endings allowed.
+pub fn default_safeguarding_words() -> Vec<String> {
+    [
+        "safeguarding",
+        "child protection",
+        "suicide",
+        "suicidal",
+        "self-harm",
+        "overdose",
+        "domestic abuse",
+        "domestic violence",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect()
 }
 
 fn default_max_body_chars() -> usize {

@@ -51,6 +51,17 @@ fn policy(config: &Config, at: &Locator<'_>) -> Result<(), ConfigError> {
         let key = "policy.persistent_after";
         return Err(at.error(key, key, "must be at least 1 (rejections in 30 days)"));
     }
+    for (i, word) in p.safeguarding_words.iter().enumerate() {
+        // A word with no letters or digits would never match, silently turning the pause off.
+        if !word.chars().any(char::is_alphanumeric) {
+            let key = format!("policy.safeguarding_words[{i}]");
+            return Err(at.error(
+                &key,
+                &key,
+                "is blank: give a word or phrase (safeguarding words must have letters in them)",
+            ));
+        }
+    }
     let mut ids = HashSet::new();
     for (i, category) in p.categories.iter().enumerate() {
         let key = format!("policy.categories[{i}].id");

@@ -41,11 +41,14 @@ pub enum PageAt {
 /// A change to tasks, as the person asked for it. The worker turns it into one store operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// Reject with a letter: each task gets its own rendering of `template`, unless the user
-    /// edited the text for a single task (`edited`).
+    /// Reject with a letter. `template: None` gives each task the letter it needs
+    /// (`app::tasks::rejection_with_facts`); a template chosen in the letter pane is rendered for
+    /// each task, unless the user edited the text for a single task (`edited`). A task that
+    /// could harm a patient is refused until the person confirms (`despite_risk`).
     Reject {
-        template: String,
+        template: Option<String>,
         edited: Option<String>,
+        despite_risk: bool,
     },
     Assign {
         owner: String,
@@ -154,6 +157,8 @@ pub struct Acted {
     pub tasks: usize,
     /// The letters stored by a rejection, to copy to the clipboard.
     pub letters: Vec<String>,
+    /// The template of each letter, in the same order, for the toast.
+    pub templates: Vec<String>,
 }
 
 #[derive(Debug)]

@@ -259,6 +259,11 @@ pub struct AppState {
     pub provider_facts: HashMap<String, ProviderFacts>,
     /// An action is on its way to the mirror; further actions wait for its answer.
     pub acting: bool,
+    /// A rejection refused because a patient could be harmed: the tasks it was for and the
+    /// change to send, confirmed, when the reject key is pressed again. Any other key drops it.
+    pub pending_reject: Option<(Vec<Target>, super::msg::Change)>,
+    /// The change on its way to the mirror and its tasks, until its answer comes.
+    pub in_flight: Option<(Vec<Target>, super::msg::Change)>,
     /// Background sync with the FHIR server, when the source is one.
     pub sync: Option<SyncStatus>,
     pub quit: bool,
@@ -304,6 +309,8 @@ impl AppState {
             absences: Vec::new(),
             provider_facts: HashMap::new(),
             acting: false,
+            pending_reject: None,
+            in_flight: None,
             sync: None,
             quit: false,
         }

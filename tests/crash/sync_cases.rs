@@ -255,7 +255,7 @@ fn queue_changes(s: Sandbox, peer: Peer) -> World {
     assign.extend(pick([1, 2]));
     assign.extend(["reception", "--even-if-away", "--note", "Please call back"].map(str::to_owned));
     run_ok(&s, &assign);
-    let mut reject = vec!["reject".to_owned()];
+    let mut reject = vec!["reject".to_owned(), "--despite-risk".to_owned()];
     reject.extend(pick([0, 2]));
     run_ok(&s, &reject);
     World {

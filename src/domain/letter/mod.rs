@@ -34,6 +34,14 @@ pub const SHIPPED_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../assets/letters/provider-responsibility.j2"),
     ),
     (
+        "agreed-route-reminder",
+        include_str!("../../../assets/letters/agreed-route-reminder.j2"),
+    ),
+    (
+        "patient-safety-redirect",
+        include_str!("../../../assets/letters/patient-safety-redirect.j2"),
+    ),
+    (
         "escalation-reminder",
         include_str!("../../../assets/letters/escalation-reminder.j2"),
     ),
@@ -52,10 +60,12 @@ pub const SHIPPED_TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// The letters that answer a single task (the rest go to a provider about many tasks).
-pub const TASK_LETTERS: [&str; 3] = [
+pub const TASK_LETTERS: [&str; 5] = [
     "lmc-rejection",
     "immediate-action",
     "provider-responsibility",
+    "agreed-route-reminder",
+    "patient-safety-redirect",
 ];
 
 /// The shipped text of the letter called `name`.

@@ -6,6 +6,7 @@
 //! clock or the config.
 
 mod keywords;
+mod rejection;
 
 use std::fmt;
 use std::str::FromStr;
@@ -14,6 +15,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use self::keywords::Words;
+pub use self::rejection::{
+    AGREED_ROUTE_REMINDER, PATIENT_SAFETY_REDIRECT, Rejection, Risk, rejection_for,
+};
 use super::calendar::{NonWorkingDay, PRACTICE_TIME_ZONE, WorkingCalendar};
 use super::provider::Agreement;
 use super::task::{Task, UnknownName};
@@ -41,6 +45,9 @@ pub struct PolicyRules {
     pub persistent_after: u32,
     /// Work that stays with the requester, in the order the practice listed it.
     pub categories: Vec<WorkCategory>,
+    /// Words that suggest a patient could be harmed if the task went back unread
+    /// (safeguarding, overdose…): a rejection of such a task must be confirmed.
+    pub safeguarding_words: Vec<String>,
 }
 
 /// A category of work that stays with the requesting provider under its contract.

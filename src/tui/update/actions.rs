@@ -11,9 +11,8 @@ use super::super::picker::{PickerEntry, PickerState};
 use super::super::state::{AppState, InputLine, InputPurpose, LetterModal, Modal, Toast, View};
 use super::{Env, navigate, providers};
 use crate::app::AppError;
-use crate::app::flags::flags_with_facts;
+use crate::app::tasks::rejection_with_facts;
 use crate::domain::letter::TASK_LETTERS;
-use crate::domain::policy::primary_suggestion;
 use crate::domain::staff::{group_presence_on, presence_on};
 use crate::store::Target;
 
@@ -66,14 +65,7 @@ pub(super) fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect
         return Vec::new();
     }
     match action {
-        Action::Reject => send(
-            state,
-            Change::Reject {
-                template: TASK_LETTERS[0].to_owned(),
-                edited: None,
-            },
-            targets,
-        ),
+        Action::Reject => reject(state, targets),
         Action::Unassign => send(state, Change::Unassign, targets),
         Action::Complete => send(state, Change::Complete, targets),
         Action::Note => {
@@ -92,6 +84,21 @@ pub(super) fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect
         Action::KeepTheirs | Action::ReapplyOurs => resolve(state, action),
         _ => Vec::new(),
     }
+}
+
+/// The reject key: each task with the letter it needs, chosen by the worker through
+/// `app::tasks::reject`. A task that could harm a patient comes back refused with the reason;
+/// pressing the key again on the same tasks confirms.
+fn reject(state: &mut AppState, targets: Vec<Target>) -> Vec<Effect> {
+    let change = match state.pending_reject.take() {
+        Some((paused, change)) if paused == targets => change,
+        _ => Change::Reject {
+            template: None,
+            edited: None,
+            despite_risk: false,
+        },
+    };
+    send(state, change, targets)
 }
 
 /// Settles the selected task's sync conflict, which the detail pane shows side by side.
@@ -155,15 +162,10 @@ fn open_letter(state: &mut AppState, targets: Vec<Target>, env: &Env) -> Vec<Eff
         None => task.provider_name.clone(),
     };
     let templates: Vec<String> = TASK_LETTERS.iter().map(|s| (*s).to_owned()).collect();
-    // Open on the letter the task's flags suggest (immediate → immediate-action, provider
-    // work → provider-responsibility), else the LMC rejection letter.
-    let suggested = env.policy.and_then(|(rules, calendar)| {
-        primary_suggestion(&flags_with_facts(
-            task,
-            &state.provider_facts,
-            rules,
-            calendar,
-        ))
+    // Open on the letter the reject key would send: the one the task's flags suggest, the
+    // agreed-route reminder for a provider with an agreement, else the LMC rejection letter.
+    let suggested = env.policy.map(|(rules, calendar)| {
+        rejection_with_facts(task, &state.provider_facts, rules, calendar).template
     });
     let selected = suggested
         .and_then(|s| TASK_LETTERS.iter().position(|t| *t == s))
@@ -206,6 +208,7 @@ pub(super) fn sign_off(state: &mut AppState, env: &Env) -> Vec<Effect> {
 /// Sends a change to the worker; the answer arrives as `Reply::Acted`.
 pub(super) fn send(state: &mut AppState, change: Change, targets: Vec<Target>) -> Vec<Effect> {
     state.acting = true;
+    state.in_flight = Some((targets.clone(), change.clone()));
     vec![Effect::Request(Request::Act {
         change,
         targets,
@@ -220,6 +223,7 @@ pub(super) fn acted(
 ) -> Vec<Effect> {
     state.acting = false;
     state.detail = None;
+    let sent = state.in_flight.take();
     let mut effects = Vec::new();
     match result {
         Ok(acted) => {
@@ -227,8 +231,17 @@ pub(super) fn acted(
             let noun = if acted.tasks == 1 { "task" } else { "tasks" };
             let mut text = format!("{} {} {noun}", acted.change.done(), acted.tasks);
             match &acted.change {
-                Change::Reject { template, .. } => {
-                    let _ = write!(text, " with {template}: letter stored, copied and queued");
+                Change::Reject { .. } => {
+                    let _ = write!(
+                        text,
+                        " with {}: {} stored, copied and queued",
+                        letters_named(&acted.templates),
+                        if acted.letters.len() == 1 {
+                            "letter"
+                        } else {
+                            "letters"
+                        }
+                    );
                     effects.push(Effect::Copy(acted.letters.join("\n\n----------\n\n")));
                 }
                 Change::Assign { owner, .. } => {
@@ -248,9 +261,52 @@ pub(super) fn acted(
                 effects.push(Effect::SyncSoon);
             }
         }
-        Err(error) => state.toast = Some(super::error_toast(&error, env.keymap)),
+        Err(error) => {
+            // A rejection paused for a patient's safety waits for the reject key again.
+            if let (
+                AppError::PatientAtRisk(_),
+                Some((
+                    targets,
+                    Change::Reject {
+                        template, edited, ..
+                    },
+                )),
+            ) = (&error, sent)
+            {
+                let confirmed = Change::Reject {
+                    template,
+                    edited,
+                    despite_risk: true,
+                };
+                state.pending_reject = Some((targets, confirmed));
+            }
+            state.toast = Some(super::error_toast(&error, env.keymap));
+        }
     }
     effects.extend(navigate::refresh_in_place(state));
     effects.push(Effect::Request(Request::ProviderFacts { now: state.now }));
     effects
+}
+
+/// The letters of a rejection by template, most used first: "provider-responsibility",
+/// "lmc-rejection (2), immediate-action (1)".
+fn letters_named(templates: &[String]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for template in templates {
+        match counts.iter_mut().find(|(t, _)| *t == template.as_str()) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((template, 1)),
+        }
+    }
+    if counts.len() <= 1 {
+        return counts
+            .first()
+            .map_or_else(|| "no letter".to_owned(), |(t, _)| (*t).to_owned());
+    }
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    counts
+        .iter()
+        .map(|(t, n)| format!("{t} ({n})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

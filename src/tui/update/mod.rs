@@ -51,7 +51,12 @@ pub fn update(state: &mut AppState, msg: Msg, env: &Env) -> Vec<Effect> {
             }
             // A toast is read by the time the next key is pressed.
             state.toast = None;
-            match env.keymap.action(&key) {
+            let action = env.keymap.action(&key);
+            // A paused rejection is confirmed by the reject key at once, or not at all.
+            if action != Some(Action::Reject) {
+                state.pending_reject = None;
+            }
+            match action {
                 Some(action) => act(state, action, env),
                 None => Vec::new(),
             }
@@ -239,6 +244,10 @@ pub(super) fn words(error: &AppError, keymap: &Keymap) -> String {
         );
     }
     match error {
+        AppError::PatientAtRisk(_) => format!(
+            "Not rejected: {text}. Press {} again to reject anyway",
+            keymap.hint(Action::Reject)
+        ),
         AppError::NoLetterAtStage { .. } => format!(
             "{text}: escalate it first ({})",
             keymap.hint(Action::EscalateUp)

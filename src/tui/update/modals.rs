@@ -139,7 +139,12 @@ fn letter_key(state: &mut AppState, mut letter: LetterModal, key: KeyEvent) -> V
                 return Vec::new();
             }
             let edited = (!unedited).then_some(body);
-            actions::send(state, Change::Reject { template, edited }, letter.targets)
+            let change = Change::Reject {
+                template: Some(template),
+                edited,
+                despite_risk: false,
+            };
+            actions::send(state, change, letter.targets)
         }
     }
 }

@@ -15,7 +15,7 @@ mod overdue;
 use super::msg::{Acted, Change, PageAt, Reply, Request};
 use super::state::Detail;
 use crate::app::flags::{self, FlagRules};
-use crate::app::tasks::{self, IfAway, Keep};
+use crate::app::tasks::{self, IfAtRisk, IfAway, Keep, LetterChoice};
 use crate::app::{Acting, AppError, Practice, handover, overdue as app_overdue, providers};
 use crate::domain::policy::Flag;
 use crate::domain::{Staff, Task};
@@ -199,10 +199,11 @@ fn answer(store: &mut Store, ctx: &WorkerContext, memory: &mut Memory, request: 
             let result = act(store, ctx, &change, &targets, now);
             // Counts only: the log never carries task text or patient details.
             tracing::info!(ok = result.is_ok(), tasks = targets.len(), "action");
-            Reply::Acted(result.map(|(tasks, letters)| Acted {
+            Reply::Acted(result.map(|(tasks, letters, templates)| Acted {
                 change,
                 tasks,
                 letters,
+                templates,
             }))
         }
     }
@@ -281,23 +282,39 @@ fn page(
     Ok((rows, tasks))
 }
 
-/// Carries out one change through its use case. Returns how many tasks it touched and the
-/// letters a rejection stored.
+/// How many tasks a change touched, and the letters a rejection stored with their templates.
+type Done = (usize, Vec<String>, Vec<String>);
+
+/// Carries out one change through its use case.
 fn act(
     store: &mut Store,
     ctx: &WorkerContext,
     change: &Change,
     targets: &[Target],
     now: DateTime<Utc>,
-) -> Result<(usize, Vec<String>), AppError> {
+) -> Result<Done, AppError> {
     let practice = &ctx.practice;
     let by = ctx.acting(now);
     let outcome = match change {
-        Change::Reject { template, edited } => {
+        Change::Reject {
+            template,
+            edited,
+            despite_risk,
+        } => {
             // An edited letter is one task's; for several, each gets its own rendering.
             let edited = edited.as_deref().filter(|_| targets.len() == 1);
-            let done = tasks::reject_with_letters(store, practice, by, targets, template, edited)?;
-            return Ok((done.outcome.tasks.len(), done.letters));
+            let letter = match (template.as_deref(), edited) {
+                (Some(template), Some(body)) => LetterChoice::Edited { template, body },
+                (Some(template), None) => LetterChoice::Template(template),
+                (None, _) => LetterChoice::AsNeeded,
+            };
+            let if_at_risk = if *despite_risk {
+                IfAtRisk::RejectAnyway
+            } else {
+                IfAtRisk::Refuse
+            };
+            let done = tasks::reject(store, practice, by, targets, letter, if_at_risk)?;
+            return Ok((done.outcome.tasks.len(), done.letters, done.templates));
         }
         Change::Assign { owner, note } => {
             // The picker has already asked twice when the owner is away.
@@ -321,10 +338,10 @@ fn act(
             for target in targets {
                 tasks::resolve_conflict(store, by, target.id, keep)?;
             }
-            return Ok((targets.len(), Vec::new()));
+            return Ok((targets.len(), Vec::new(), Vec::new()));
         }
     };
-    Ok((outcome.tasks.len(), Vec::new()))
+    Ok((outcome.tasks.len(), Vec::new(), Vec::new()))
 }
 
 fn failed(id: Option<u64>, what: &'static str, error: AppError) -> Reply {
