@@ -50,13 +50,7 @@ pub fn draw(frame: &mut Frame, area: Rect, pane: &LetterPaneState) {
     ])
     .areas(inner);
 
-    let tabs = Tabs::new(pane.templates().iter().map(String::as_str))
-        .select(pane.selected())
-        .highlight_style(theme::selected())
-        // Flush with the lines below rather than indented by the default padding.
-        .padding("", "")
-        .divider(" │ ");
-    frame.render_widget(tabs, tabs_area);
+    draw_tabs(frame, tabs_area, pane.templates(), pane.selected());
     frame.render_widget(Paragraph::new(header(pane)), header_area);
     draw_body(frame, body_area, pane);
     if let Some(notice) = pane.notice() {
@@ -261,5 +255,82 @@ mod tests {
         );
         assert_eq!(wrap("abcdefghij-klm x", 5), ["abcde", "fghij", "-klm", "x"]);
         assert_eq!(wrap("one\n\ntwo", 10), ["one", "", "two"]);
+    }
+}
+
+/// The letters as tabs. When they do not all fit, a window of them around the chosen one, with
+/// `‹` and `›` where more lie beyond, so the chosen letter's name is never cut.
+fn draw_tabs(frame: &mut Frame, area: Rect, names: &[String], selected: usize) {
+    let (start, end) = tab_window(names, selected, usize::from(area.width));
+    let [before, tabs_area, after] = Layout::horizontal([
+        Constraint::Length(if start > 0 { 2 } else { 0 }),
+        Constraint::Min(1),
+        Constraint::Length(if end < names.len() { 2 } else { 0 }),
+    ])
+    .areas(area);
+    if start > 0 {
+        frame.render_widget(Paragraph::new("‹ "), before);
+    }
+    let tabs = Tabs::new(names[start..end].iter().map(String::as_str))
+        .select(selected.saturating_sub(start))
+        .highlight_style(theme::selected())
+        // Flush with the lines below rather than indented by the default padding.
+        .padding("", "")
+        .divider(" │ ");
+    frame.render_widget(tabs, tabs_area);
+    if end < names.len() {
+        frame.render_widget(Paragraph::new(" ›"), after);
+    }
+}
+
+/// The widest run of tabs `start..end` holding `selected` that fits in `width` columns, markers
+/// included; it grows to the right first, the order the letters are read in.
+fn tab_window(names: &[String], selected: usize, width: usize) -> (usize, usize) {
+    if names.is_empty() {
+        return (0, 0);
+    }
+    let selected = selected.min(names.len() - 1);
+    let fits = |start: usize, end: usize| {
+        let names_width: usize = names[start..end].iter().map(|n| n.chars().count()).sum();
+        let markers = if start > 0 { 2 } else { 0 } + if end < names.len() { 2 } else { 0 };
+        names_width + 3 * (end - start - 1) + markers <= width
+    };
+    let (mut start, mut end) = (selected, selected + 1);
+    loop {
+        if end < names.len() && fits(start, end + 1) {
+            end += 1;
+        } else if start > 0 && fits(start - 1, end) {
+            start -= 1;
+        } else {
+            return (start, end);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tab_tests {
+    use super::tab_window;
+
+    fn names() -> Vec<String> {
+        [
+            "lmc-rejection",
+            "immediate-action",
+            "provider-responsibility",
+            "agreed-route-reminder",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
+    #[test]
+    fn every_tab_shows_when_they_fit_and_a_window_around_the_chosen_one_when_not() {
+        assert_eq!(tab_window(&names(), 0, 200), (0, 4));
+        // 13 + 3 + 16 + 2 (the › marker) = 34 columns: the first two.
+        assert_eq!(tab_window(&names(), 0, 34), (0, 2));
+        // The last one chosen: the window moves to hold it, whole.
+        let (start, end) = tab_window(&names(), 3, 34);
+        assert!(start > 0 && end == 4, "{start}..{end}");
+        // Too narrow even for one: the chosen one alone.
+        assert_eq!(tab_window(&names(), 2, 5), (2, 3));
     }
 }
