@@ -3,6 +3,7 @@
 //! every flow is testable with plain values. Keys go to the top modal first, then to the keymap.
 
 mod actions;
+mod handover;
 mod modals;
 mod navigate;
 mod providers;
@@ -51,6 +52,9 @@ pub fn update(state: &mut AppState, msg: Msg, env: &Env) -> Vec<Effect> {
             }
             // A toast is read by the time the next key is pressed.
             state.toast = None;
+            if let Some(effects) = handover::key(state, &key) {
+                return effects;
+            }
             match env.keymap.action(&key) {
                 Some(action) => act(state, action, env),
                 None => Vec::new(),
@@ -58,6 +62,7 @@ pub fn update(state: &mut AppState, msg: Msg, env: &Env) -> Vec<Effect> {
         }
         Msg::Resize(_, rows) => {
             state.table_rows = super::ui::table_rows_for_height(rows);
+            state.handover_rows = super::ui::handover_rows_for_height(rows);
             state
                 .window
                 .keep_cursor_visible(u64::from(state.table_rows));
@@ -104,7 +109,7 @@ fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect> {
         | Action::ViewHandover
         | Action::ViewProviders => navigate::switch_view(state, action),
         Action::EscalateUp | Action::EscalateDown => providers::escalate(state, action, env.keymap),
-        Action::SignOff => actions::sign_off(state, env),
+        Action::SignOff => handover::sign_off(state, env),
         Action::Search
         | Action::FilterStatus
         | Action::FilterFlag
@@ -171,13 +176,7 @@ fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
             state.overdue_why.extend(why);
             navigate::detail_request(state).into_iter().collect()
         }
-        Reply::Handover { id, report } => {
-            if state.page_request == Some(id) {
-                state.page_request = None;
-                state.handover = Some(report);
-            }
-            Vec::new()
-        }
+        Reply::Handover { id, report, tasks } => handover::on_report(state, id, report, tasks),
         reply @ (Reply::Providers { .. } | Reply::Escalated(_) | Reply::EscalationLetter(_)) => {
             providers::on_reply(state, reply, env.keymap)
         }
