@@ -75,6 +75,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, view: &ViewContext) {
         Some(Modal::Document(doc)) => document::draw(frame, area, doc),
         Some(Modal::Input(_)) | None => {}
     }
+    theme::finish(frame.buffer_mut());
 }
 
 fn layout(area: Rect) -> [Rect; 4] {

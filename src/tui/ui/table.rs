@@ -44,7 +44,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewContext)
     let table = Table::new(
         rows,
         [
-            Constraint::Length(1),
+            Constraint::Length(2),
             Constraint::Length(7),
             Constraint::Length(7),
             Constraint::Length(24),
@@ -109,15 +109,17 @@ fn task_row<'a>(
         .calendar
         .working_time_between(t.received_at, state.now)
         .value;
-    let style = if t.status == Status::New {
-        // The header's cut-offs: a red row is one the header counts as overdue.
+    // The header's cut-offs: a red row is one the header counts as overdue. The marker says
+    // the same without colour (`!` overdue, `~` due soon), for NO_COLOR and for anyone who
+    // cannot tell red from amber.
+    let (marker, style) = if t.status == Status::New {
         match cutoffs.state(t.priority, t.received_at) {
-            DueState::Overdue => Style::new().fg(theme::OVERDUE),
-            DueState::DueSoon => Style::new().fg(theme::DUE_SOON),
-            DueState::OnTime => Style::new(),
+            DueState::Overdue => ("!", Style::new().fg(theme::OVERDUE)),
+            DueState::DueSoon => ("~", Style::new().fg(theme::DUE_SOON)),
+            DueState::OnTime => (" ", Style::new()),
         }
     } else {
-        Style::new()
+        (" ", Style::new())
     };
     let flags: Vec<&str> = view
         .flags(state, t)
@@ -126,9 +128,9 @@ fn task_row<'a>(
         .collect();
     let flags = flags.join(" ");
     let mark = if state.marked.contains_key(&t.id) {
-        Cell::from("*").style(theme::marked())
+        Cell::from(format!("*{marker}")).style(theme::marked())
     } else {
-        Cell::from(" ")
+        Cell::from(format!(" {marker}"))
     };
     Row::new([
         mark,
