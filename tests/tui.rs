@@ -826,3 +826,31 @@ fn no_color_in_the_environment_wins_over_the_theme() {
     );
     assert_eq!(Palette::choose(Theme::Default, None), Palette::Default);
 }
+
+/// At 80 columns the header shortens its words, never its counts; at 160 it says them whole.
+#[test]
+fn the_header_shortens_words_before_cutting_counts() {
+    let mut state = triage_state();
+    state.counts = Some(taskgate::tui::state::Counts {
+        unactioned: 135,
+        overdue: 66,
+        due_soon: 6,
+    });
+    let header = |w: u16| {
+        let terminal = render(&state, w, 24);
+        let buf = terminal.backend().buffer();
+        (0..buf.area.width)
+            .map(|x| buf[(x, 0)].symbol())
+            .collect::<String>()
+    };
+    let narrow = header(80);
+    assert!(
+        narrow.contains("135 new") && narrow.contains("66 overdue") && narrow.contains("6 soon"),
+        "{narrow}"
+    );
+    let wide = header(160);
+    assert!(
+        wide.contains("135 unactioned") && wide.contains("6 due soon"),
+        "{wide}"
+    );
+}
