@@ -152,10 +152,17 @@ fn a_receptionist_rejects_undoes_reassigns_and_searches_from_the_keyboard() {
     // In the demo vocabulary only subjects say "fit", so once the search has been answered
     // every unactioned row shown mentions a fit note, and there are far fewer of them.
     let fit_rows = |screen: &str| -> Vec<String> {
-        // Table rows only: the detail pane's "Received … · new" line is not a row.
+        // Table rows only, by their priority column (the unactioned view has no STATUS
+        // column: every row would say "new"); the detail pane's lines are not rows.
         screen
             .lines()
-            .filter(|l| l.contains(" new ") && !l.contains("Received"))
+            .filter(|l| {
+                [" routine ", " urgent ", " asap ", " stat "]
+                    .iter()
+                    .any(|p| l.contains(p))
+                    && !l.contains("Received")
+                    && !l.to_lowercase().contains("priority")
+            })
             .map(str::to_lowercase)
             .collect()
     };

@@ -831,6 +831,7 @@ fn no_color_in_the_environment_wins_over_the_theme() {
 #[test]
 fn the_header_shortens_words_before_cutting_counts() {
     let mut state = triage_state();
+    state.practice = "Riverside Medical Practice, Eastwold".into();
     state.counts = Some(taskgate::tui::state::Counts {
         unactioned: 135,
         overdue: 66,

@@ -30,7 +30,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, _view: &ViewContext
     let spans = [Fit::Full, Fit::ShortWords, Fit::NoPractice]
         .into_iter()
         .map(|fit| spans(state, base, fit))
-        .find(|s| s.iter().map(Span::width).sum::<usize>() <= width)
+        // The counts must fit whole; the source's words at the end may be cut at the edge.
+        .find(|s| s.iter().rev().skip(1).map(Span::width).sum::<usize>() <= width)
         .unwrap_or_else(|| spans(state, base, Fit::NoPractice));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
 }
