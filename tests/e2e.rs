@@ -152,10 +152,17 @@ fn a_receptionist_rejects_undoes_reassigns_and_searches_from_the_keyboard() {
     // In the demo vocabulary only subjects say "fit", so once the search has been answered
     // every unactioned row shown mentions a fit note, and there are far fewer of them.
     let fit_rows = |screen: &str| -> Vec<String> {
-        // Table rows only: the detail pane's "Received … · new" line is not a row.
+        // Table rows only, by their priority column (the unactioned view has no STATUS
+        // column: every row would say "new"); the detail pane's lines are not rows.
         screen
             .lines()
-            .filter(|l| l.contains(" new ") && !l.contains("Received"))
+            .filter(|l| {
+                [" routine ", " urgent ", " asap ", " stat "]
+                    .iter()
+                    .any(|p| l.contains(p))
+                    && !l.contains("Received")
+                    && !l.to_lowercase().contains("priority")
+            })
             .map(str::to_lowercase)
             .collect()
     };
@@ -351,4 +358,42 @@ fn assigning_to_someone_the_mirror_records_as_away_takes_a_second_enter() {
     );
     screen.send("q");
     assert!(screen.wait_exit(WAIT));
+}
+
+/// The handover is signed off from its screen: `S` opens the staff picker, the colleague is
+/// chosen by name, the screen then says who handed over to whom, and `taskgate audit show`
+/// finds the sign-off.
+#[test]
+fn a_handover_is_signed_off_to_a_colleague_from_the_screen_and_audited() {
+    let s = support::sandbox::Sandbox::new();
+    s.demo(40);
+    let mut screen = Screen::start_command(s.pty_command(&[]), 120, 40);
+    screen.wait_for("1 of ", WAIT);
+    screen.send("3");
+    screen.wait_for("Overdue (", WAIT);
+    screen.wait_for("no sign-off yet", WAIT);
+    screen.send("S");
+    screen.wait_for("Hand over to the colleague taking over", WAIT);
+    screen.send("chris");
+    screen.wait_for("Chris Jones", WAIT);
+    screen.send("\r");
+    screen.wait_for("signed off to Chris Jones", WAIT);
+    screen.wait_for(
+        "Last handover: aclarke (Alex Clarke) to cjones (Chris Jones), Fri 20 Nov 2026 12:00",
+        WAIT,
+    );
+    screen.send("q");
+    assert!(screen.wait_exit(WAIT));
+
+    let audit = s.ok(&["audit", "show"]);
+    let line = audit
+        .lines()
+        // The action column is cut to its width ("handover.sign-o…").
+        .find(|l| l.contains("handover.sign-"))
+        .unwrap_or_else(|| panic!("no sign-off in:\n{audit}"));
+    assert!(line.contains("aclarke"), "{line}");
+    assert!(
+        line.contains("outgoing aclarke (Alex Clarke) handed over to incoming cjones"),
+        "{line}"
+    );
 }

@@ -237,6 +237,7 @@ impl FakeWorker {
             Request::Handover { id, .. } => Reply::Handover {
                 id,
                 report: Box::new(self.report.clone()),
+                tasks: tasks(),
             },
             Request::SignOff { .. } => Reply::SignedOff(Err(AppError::Report(hostile(3)))),
             Request::Overdue { id, at, .. } => Reply::Overdue {

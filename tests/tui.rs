@@ -833,3 +833,113 @@ fn a_task_in_conflict_is_explained_with_the_keys_in_force() {
         toast.text
     );
 }
+
+/// Not by colour alone: the overdue row carries `!` and the due-soon row `~` beside their
+/// colours; with no colour (NO_COLOR) the cursor row is in reverse video, overdue text bold,
+/// and no cell carries a colour; with high contrast the alarms are bright and bold.
+#[test]
+fn states_show_without_colour_by_marker_bold_and_reverse_video() {
+    use ratatui::style::Modifier;
+    use taskgate::tui::theme::{Palette, set_palette};
+    let mut state = triage_state();
+    overdue_view(
+        &mut state,
+        vec![
+            task(
+                1,
+                3,
+                Priority::Urgent,
+                "Discharge medication - please prescribe",
+            ),
+            task(2, 22, Priority::Routine, "Fit note required for 6 weeks"),
+        ],
+    );
+    let row_of = |terminal: &Terminal<TestBackend>, needle: &str| {
+        let buf = terminal.backend().buffer();
+        (0..buf.area.height)
+            .find(|&y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    .contains(needle)
+            })
+            .expect("row on screen")
+    };
+    let terminal = render(&state, 100, 30);
+    let buf = terminal.backend().buffer();
+    let overdue = row_of(&terminal, "Discharge medication");
+    let soon = row_of(&terminal, "Fit note required");
+    // The first column after the border: mark, then the state's marker.
+    assert_eq!(buf[(2, overdue)].symbol(), "!");
+    assert_eq!(buf[(2, soon)].symbol(), "~");
+
+    set_palette(Palette::NoColor);
+    let terminal = render(&state, 100, 30);
+    set_palette(Palette::Default);
+    let buf = terminal.backend().buffer();
+    assert!(
+        buf.content
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+        "no colour at all"
+    );
+    // The cursor is on the first row: reverse video says so.
+    assert!(buf[(5, overdue)].modifier.contains(Modifier::REVERSED));
+    assert!(!buf[(5, soon)].modifier.contains(Modifier::REVERSED));
+    assert!(buf[(5, soon)].modifier.contains(Modifier::BOLD));
+    assert_eq!(buf[(2, soon)].symbol(), "~");
+    // The header's coloured band stays distinct as reverse video.
+    assert!(buf[(1, 0)].modifier.contains(Modifier::REVERSED));
+
+    set_palette(Palette::HighContrast);
+    let terminal = render(&state, 100, 30);
+    set_palette(Palette::Default);
+    let buf = terminal.backend().buffer();
+    assert_eq!(buf[(5, soon)].fg, Color::LightYellow);
+    assert!(buf[(5, soon)].modifier.contains(Modifier::BOLD));
+}
+
+#[test]
+fn no_color_in_the_environment_wins_over_the_theme() {
+    use taskgate::config::Theme;
+    use taskgate::tui::theme::Palette;
+    assert_eq!(
+        Palette::choose(Theme::HighContrast, Some("1")),
+        Palette::NoColor
+    );
+    assert_eq!(
+        Palette::choose(Theme::HighContrast, Some("")),
+        Palette::HighContrast,
+        "an empty NO_COLOR does not count (no-color.org)"
+    );
+    assert_eq!(Palette::choose(Theme::Default, None), Palette::Default);
+}
+
+/// At 80 columns the header shortens its words, never its counts; at 160 it says them whole.
+#[test]
+fn the_header_shortens_words_before_cutting_counts() {
+    let mut state = triage_state();
+    state.practice = "Riverside Medical Practice, Eastwold".into();
+    state.counts = Some(taskgate::tui::state::Counts {
+        unactioned: 135,
+        overdue: 66,
+        due_soon: 6,
+    });
+    let header = |w: u16| {
+        let terminal = render(&state, w, 24);
+        let buf = terminal.backend().buffer();
+        (0..buf.area.width)
+            .map(|x| buf[(x, 0)].symbol())
+            .collect::<String>()
+    };
+    let narrow = header(80);
+    assert!(
+        narrow.contains("135 new") && narrow.contains("66 overdue") && narrow.contains("6 soon"),
+        "{narrow}"
+    );
+    let wide = header(160);
+    assert!(
+        wide.contains("135 unactioned") && wide.contains("6 due soon"),
+        "{wide}"
+    );
+}

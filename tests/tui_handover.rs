@@ -13,7 +13,7 @@ use ratatui::style::Color;
 use taskgate::config::Config;
 use taskgate::config::SourceKind;
 use taskgate::domain::calendar::WorkingCalendar;
-use taskgate::domain::{IncomingTask, NhsNumber, Patient, Priority, Status};
+use taskgate::domain::{IncomingTask, NhsNumber, Patient, Priority, Status, Task};
 use taskgate::report::handover::{HandoverReport, build_for_config};
 use taskgate::report::overdue::OverdueRules;
 use taskgate::store::Store;
@@ -37,14 +37,14 @@ fn keymap() -> Keymap {
     Keymap::load(&BTreeMap::new()).expect("default keys")
 }
 
-/// A real report from a real mirror with one overdue task; `stale` makes the source a file
+/// A real report from a real mirror with one overdue task and one due soon, and the report's
+/// tasks read whole in screen order, as the worker answers; `stale` makes the source a file
 /// export that has never synced.
-fn report(stale: bool) -> HandoverReport {
+fn report(stale: bool) -> (HandoverReport, Vec<Task>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("m.sqlite")).expect("store");
-    let received_at = now() - Duration::days(3);
-    let task = IncomingTask {
-        source_id: "t-1".into(),
+    let incoming = |n: u32, received_at: DateTime<Utc>, subject: &str| IncomingTask {
+        source_id: format!("t-{n}"),
         source_version: Some("1".into()),
         status: Status::New,
         priority: Priority::Routine,
@@ -58,27 +58,53 @@ fn report(stale: bool) -> HandoverReport {
             name: "Amelia Synthetic".into(),
             birth_date: None,
         },
-        subject: "Discharge medication - please prescribe".into(),
+        subject: subject.into(),
         body: "Please see my recent journal entry.".into(),
         received_at,
         due_by: None,
         raw: None,
     };
-    store
-        .insert_tasks([task], "test", "test", received_at)
-        .expect("insert");
+    let old = now() - Duration::days(3);
     let mut config = Config::example();
+    let cal = calendar();
+    // A routine task is due one working day (08:00-17:00) after receipt: this one at 12:30
+    // today, within the due-soon margin of noon.
+    let soon = now() - Duration::days(1) + Duration::minutes(30);
+    store
+        .insert_tasks(
+            [
+                incoming(1, old, "Discharge medication - please prescribe"),
+                incoming(2, soon, "Blood test request for next week"),
+            ],
+            "test",
+            "test",
+            old,
+        )
+        .expect("insert");
     if stale {
         config.source.kind = SourceKind::File;
     }
-    build_for_config(&store, &config, &calendar(), now(), None).expect("report")
+    let report = build_for_config(&store, &config, &cal, now(), None).expect("report");
+    let tasks = taskgate::tui::ui::handover::task_order(&report)
+        .into_iter()
+        .map(|id| store.task(id).expect("read").expect("task"))
+        .collect();
+    (report, tasks)
 }
 
 fn key(c: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
 }
 
-fn open_handover(state: &mut AppState, keys: &Keymap, report: HandoverReport) {
+fn enter() -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
+}
+
+fn open_handover(
+    state: &mut AppState,
+    keys: &Keymap,
+    (report, tasks): (HandoverReport, Vec<Task>),
+) {
     let staff = Config::example().staff;
     let env = Env {
         keymap: keys,
@@ -99,12 +125,17 @@ fn open_handover(state: &mut AppState, keys: &Keymap, report: HandoverReport) {
         Msg::Reply(Reply::Handover {
             id,
             report: Box::new(report),
+            tasks,
         }),
         &env,
     );
 }
 
 fn render(state: &AppState, keys: &Keymap) -> Terminal<TestBackend> {
+    render_at(state, keys, 100, 30)
+}
+
+fn render_at(state: &AppState, keys: &Keymap, width: u16, height: u16) -> Terminal<TestBackend> {
     let cal = calendar();
     let config = Config::example();
     let rules = config.policy_rules();
@@ -115,9 +146,20 @@ fn render(state: &AppState, keys: &Keymap) -> Terminal<TestBackend> {
         keymap: keys,
         rules: &rules,
     };
-    let mut terminal = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     terminal.draw(|f| draw(f, state, &view)).expect("draw");
     terminal
+}
+
+fn screen_text(terminal: &Terminal<TestBackend>) -> Vec<String> {
+    let buf = terminal.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect()
 }
 
 fn fresh_state() -> AppState {
@@ -130,13 +172,58 @@ fn fresh_state() -> AppState {
 }
 
 #[test]
-fn the_handover_screen_shows_the_report_and_signs_off_to_a_colleague() {
+fn the_handover_screen_shows_the_reports_sections_with_counts_and_a_cursor() {
     let keys = keymap();
     let mut state = fresh_state();
     open_handover(&mut state, &keys, report(false));
     let terminal = render(&state, &keys);
     insta::assert_snapshot!(terminal.backend());
+    let lines = screen_text(&terminal);
+    let text = lines.join("\n");
+    for title in [
+        "Overdue (1)",
+        "Due soon (1)",
+        "Unactioned (2)",
+        "Held by staff who are away (0)",
+        "Sync conflicts (0)",
+        "Actions since the last sign-off",
+        "Away today (0)",
+    ] {
+        assert!(text.contains(title), "{title} missing:\n{text}");
+    }
+    assert!(
+        !text.contains("**") && !text.contains("|---"),
+        "no Markdown:\n{text}"
+    );
+    // The cursor is on the first overdue task, in reverse video, with its marker.
+    let buf = terminal.backend().buffer();
+    let row = lines
+        .iter()
+        .position(|l| l.contains("Discharge medication"))
+        .expect("the overdue task is listed");
+    let row = u16::try_from(row).expect("row");
+    assert!(
+        lines[usize::from(row)].contains(" ! "),
+        "{}",
+        lines[usize::from(row)]
+    );
+    assert!(
+        buf[(5, row)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
+    let soon = lines
+        .iter()
+        .position(|l| l.contains("Blood test request"))
+        .expect("the due-soon task is listed");
+    assert!(lines[soon].contains(" ~ "), "{}", lines[soon]);
+}
 
+#[test]
+fn sign_off_chooses_the_colleague_from_the_staff_picker() {
+    let keys = keymap();
+    let mut state = fresh_state();
+    open_handover(&mut state, &keys, report(false));
     let staff = Config::example().staff;
     let env = Env {
         keymap: &keys,
@@ -145,27 +232,81 @@ fn the_handover_screen_shows_the_report_and_signs_off_to_a_colleague() {
         policy: None,
     };
     update(&mut state, key('S'), &env);
-    for c in "cjones".chars() {
+    let text = screen_text(&render(&state, &keys)).join("\n");
+    assert!(
+        text.contains("Hand over to the colleague taking over"),
+        "{text}"
+    );
+    assert!(text.contains("Chris Jones"), "{text}");
+    // The outgoing person is not offered as their own successor.
+    assert!(!text.contains("Alex Clarke  "), "{text}");
+    for c in "chris".chars() {
         update(&mut state, key(c), &env);
     }
-    let effects = update(
-        &mut state,
-        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-        &env,
-    );
+    let effects = update(&mut state, enter(), &env);
     assert!(
         effects.iter().any(|e| matches!(e, Effect::Request(Request::SignOff { incoming, .. }) if incoming == "cjones")),
         "{effects:?}"
     );
-    // Task actions are for the task views, not the handover text.
-    let effects = update(&mut state, key('r'), &env);
-    assert!(effects.is_empty());
+}
+
+#[test]
+fn actions_and_enter_work_on_the_task_under_the_cursor() {
+    let keys = keymap();
+    let mut state = fresh_state();
+    let (report, tasks) = report(false);
+    let second = tasks[1].id;
+    open_handover(&mut state, &keys, (report, tasks));
+    let staff = Config::example().staff;
+    let env = Env {
+        keymap: &keys,
+        staff: &staff,
+        groups: &[],
+        policy: None,
+    };
+    update(&mut state, key('j'), &env);
+    let effects = update(&mut state, enter(), &env);
+    assert!(state.handover_detail, "Enter opens the detail pane");
     assert!(
-        state
-            .toast
-            .as_ref()
-            .is_some_and(|t| t.text.contains("inbox (1)"))
+        effects.iter().any(
+            |e| matches!(e, Effect::Request(Request::Detail { task_id, .. }) if *task_id == second)
+        ) || state.detail_request.is_some(),
+        "{effects:?}"
     );
+    let effects = update(&mut state, key('c'), &env);
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Request(Request::Act { targets, .. }) if targets.len() == 1 && targets[0].id == second)),
+        "complete applies to the task under the cursor: {effects:?}"
+    );
+}
+
+#[test]
+fn scrolling_stops_at_the_last_line() {
+    let keys = keymap();
+    let mut state = fresh_state();
+    // A report without tasks: the keys scroll the text.
+    let (mut report, _) = report(false);
+    report.overdue.tasks.clear();
+    report.due_soon.tasks.clear();
+    report.unactioned.oldest = None;
+    open_handover(&mut state, &keys, (report, Vec::new()));
+    let staff = Config::example().staff;
+    let env = Env {
+        keymap: &keys,
+        staff: &staff,
+        groups: &[],
+        policy: None,
+    };
+    update(&mut state, Msg::Resize(80, 24), &env);
+    for _ in 0..100 {
+        update(&mut state, key('j'), &env);
+    }
+    let at_end = screen_text(&render_at(&state, &keys, 80, 24));
+    assert!(at_end.join("\n").contains("Away today"), "{at_end:#?}");
+    // One line up from the end shows a different screen: the end was not overshot.
+    update(&mut state, key('k'), &env);
+    let one_up = screen_text(&render_at(&state, &keys, 80, 24));
+    assert_ne!(at_end, one_up);
 }
 
 #[test]
@@ -173,7 +314,7 @@ fn a_stale_mirror_is_said_first_and_in_the_error_colour() {
     let keys = keymap();
     let mut state = fresh_state();
     let report = report(true);
-    assert!(report.stale_warning.is_some());
+    assert!(report.0.stale_warning.is_some());
     open_handover(&mut state, &keys, report);
     let terminal = render(&state, &keys);
     let buf = terminal.backend().buffer();

@@ -21,8 +21,9 @@ pub use locate::{
     resolve_config_path, resolve_config_path_with,
 };
 pub use schema::{
-    AgreementKind, AuthMethod, Category, DEFAULT_UNDO_WINDOW, Letters, Logging, MAX_UNDO_WINDOW,
-    Overdue, Policy, Practice, ProviderEntry, Source, SourceKind, Storage, Sync, WorkingTime,
+    AgreementKind, AuthMethod, Category, DEFAULT_UNDO_WINDOW, Display, Letters, Logging,
+    MAX_UNDO_WINDOW, Overdue, Policy, Practice, ProviderEntry, Source, SourceKind, Storage, Sync,
+    Theme, WorkingTime,
 };
 use serde::Deserialize;
 pub use user::{UserError, acting_user};
@@ -62,6 +63,8 @@ pub struct Config {
     pub storage: Storage,
     #[serde(default)]
     pub logging: Logging,
+    #[serde(default)]
+    pub display: Display,
     /// Key → action name; the TUI checks the action names against its keymap.
     #[serde(default)]
     pub keys: BTreeMap<String, String>,

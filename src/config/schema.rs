@@ -473,3 +473,23 @@ impl Default for Logging {
         }
     }
 }
+
+/// `[display]`: how the inbox draws.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Display {
+    #[serde(default)]
+    pub theme: Theme,
+}
+
+/// `[display] theme`: the colours of the inbox. Every state is also shown by a marker or by
+/// bold and reverse video, so no choice depends on colour alone; `NO_COLOR` in the
+/// environment drops colour whatever this says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Theme {
+    #[default]
+    Default,
+    /// Bright colours and bold alarms, no dim grey text: for bright rooms and tired eyes.
+    HighContrast,
+}

@@ -56,6 +56,10 @@ pub struct HandoverReport {
     /// The overdue line in words; never "nothing overdue" when the mirror is stale.
     pub overdue_summary: String,
     pub overdue: TaskSection,
+    /// Unactioned tasks due within the due-soon margin, earliest due first. The inbox's
+    /// handover screen shows them; the printed report and its JSON keep their documented shape.
+    #[serde(skip)]
+    pub due_soon: TaskSection,
     pub unactioned: Unactioned,
     pub held_by_away: AwaySection,
     pub conflicts: TaskSection,
@@ -189,7 +193,7 @@ pub fn build(store: &Store, inputs: &HandoverInputs<'_>) -> Result<HandoverRepor
         detail: e.detail.unwrap_or_default(),
     });
     let sync = freshness(store, inputs)?;
-    let overdue = overdue_tasks(store, inputs)?;
+    let (overdue, due_soon) = late_tasks(store, inputs)?;
     let stale_warning = sync.stale.then(|| {
         format!(
             "The mirror is stale ({}): tasks may be missing from this report.",
@@ -224,6 +228,7 @@ pub fn build(store: &Store, inputs: &HandoverInputs<'_>) -> Result<HandoverRepor
         stale_warning,
         overdue_summary,
         overdue,
+        due_soon,
         unactioned: Unactioned {
             count: unactioned_count,
             oldest,
@@ -349,32 +354,38 @@ fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-/// Every unactioned task past its threshold, most overdue (earliest due) first. The store reads
-/// only tasks received by each priority's cutoff; `assess` then confirms each one, so the list
-/// agrees with the overdue view task by task.
-fn overdue_tasks(store: &Store, inputs: &HandoverInputs<'_>) -> Result<TaskSection> {
+/// Every unactioned task past its threshold, most overdue (earliest due) first, and those due
+/// soon, earliest due first. The store reads only tasks received by each priority's cut-off;
+/// `assess` then confirms each one, so the lists agree with the overdue view task by task.
+fn late_tasks(store: &Store, inputs: &HandoverInputs<'_>) -> Result<(TaskSection, TaskSection)> {
     // The same cut-offs as the header and the overdue listing: one definition of overdue.
     let cutoffs = DueCutoffs::at(inputs.calendar, inputs.thresholds, inputs.now);
-    let mut found = Vec::new();
+    let mut overdue = Vec::new();
+    let mut due_soon = Vec::new();
     for p in Priority::ALL {
-        for task in store.unactioned_received_by(p, cutoffs.overdue_received_by(p))? {
+        for task in store.unactioned_received_by(p, cutoffs.late_received_by(p))? {
             let a = cutoffs.assess(
                 inputs.calendar,
                 inputs.thresholds,
                 task.priority,
                 task.received_at,
             );
-            if a.state == DueState::Overdue {
-                found.push((a.due_at, task));
+            match a.state {
+                DueState::Overdue => overdue.push((a.due_at, task)),
+                DueState::DueSoon => due_soon.push((a.due_at, task)),
+                DueState::OnTime => {}
             }
         }
     }
-    found.sort_by_key(|(due, t)| (*due, t.id));
-    let tasks: Vec<TaskLine> = found.iter().map(|(_, t)| line(t, inputs)).collect();
-    Ok(TaskSection {
-        count: count_of(&tasks),
-        tasks,
-    })
+    let section = |mut found: Vec<(DateTime<Utc>, Task)>| {
+        found.sort_by_key(|(due, t)| (*due, t.id));
+        let tasks: Vec<TaskLine> = found.iter().map(|(_, t)| line(t, inputs)).collect();
+        TaskSection {
+            count: count_of(&tasks),
+            tasks,
+        }
+    };
+    Ok((section(overdue), section(due_soon)))
 }
 
 /// Staff away today, and groups whose every member is, with the open tasks they hold. Everyone

@@ -44,6 +44,11 @@ pub fn run(ctx: &Context) -> Result<()> {
     let calendar = practice.calendar.clone();
     let thresholds = practice.overdue.thresholds;
     let keymap = practice.keymap.clone();
+    // The loop draws on this thread: the palette is chosen once, from the config and NO_COLOR.
+    theme::set_palette(theme::Palette::choose(
+        ctx.config.display.theme,
+        std::env::var("NO_COLOR").ok().as_deref(),
+    ));
     let rules = practice.policy.clone();
     let source_label = if ctx.config_source.is_none() {
         "demo mirror (synthetic data)".to_owned()

@@ -178,6 +178,9 @@ pub enum Reply {
     Handover {
         id: u64,
         report: Box<HandoverReport>,
+        /// The report's tasks in the order the screen lists them
+        /// (`ui::handover::task_order`), read whole so the detail pane and actions work on them.
+        tasks: Vec<Task>,
     },
     SignedOff(Result<SignedOff, AppError>),
     Providers {

@@ -62,6 +62,9 @@ pub struct PickerState {
     note: String,
     focus: PickerField,
     pending: Option<AwayConfirmation>,
+    /// Choosing the colleague a handover goes to rather than reassigning tasks: no note (the
+    /// sign-off records what was handed over), and the words say "hand over".
+    hand_over: bool,
     /// Kept between key presses because it owns a sizeable scratch buffer.
     matcher: Matcher,
 }
@@ -80,8 +83,22 @@ impl PickerState {
             note: String::new(),
             focus: PickerField::Query,
             pending: None,
+            hand_over: false,
             matcher: Matcher::new(Config::DEFAULT),
         }
+    }
+
+    /// Opens the picker over `entries` (staff) to choose the colleague taking over the shift.
+    pub fn for_hand_over(entries: Vec<PickerEntry>) -> Self {
+        PickerState {
+            hand_over: true,
+            ..PickerState::new(entries, 0)
+        }
+    }
+
+    /// Whether this picker chooses who takes over a handover (no note field).
+    pub fn is_hand_over(&self) -> bool {
+        self.hand_over
     }
 
     pub fn handle_key(&mut self, key: KeyEvent) -> PickerOutcome {
@@ -97,7 +114,7 @@ impl PickerState {
             KeyCode::Char('p') if ctrl => self.move_cursor(-1),
             KeyCode::Char('n') if ctrl => self.move_cursor(1),
             KeyCode::Char('u') if ctrl => self.edit_focused(String::clear),
-            KeyCode::Tab | KeyCode::BackTab => {
+            KeyCode::Tab | KeyCode::BackTab if !self.hand_over => {
                 self.focus = match self.focus {
                     PickerField::Query => PickerField::Note,
                     PickerField::Note => PickerField::Query,
@@ -116,6 +133,9 @@ impl PickerState {
 
     /// "Reassign 1 task" / "Reassign 3 tasks".
     pub fn title(&self) -> String {
+        if self.hand_over {
+            return "Hand over to the colleague taking over".to_owned();
+        }
         let s = if self.task_count == 1 { "" } else { "s" };
         format!("Reassign {} task{s}", self.task_count)
     }
@@ -163,9 +183,14 @@ impl PickerState {
         if let Presence::Away { .. } = entry.presence {
             let confirmed = self.pending.as_ref().is_some_and(|p| p.id == entry.id);
             if !confirmed {
+                let verb = if self.hand_over {
+                    "hand over"
+                } else {
+                    "assign"
+                };
                 self.pending = Some(AwayConfirmation {
                     id: entry.id.clone(),
-                    message: away_warning(entry),
+                    message: away_warning(entry, verb),
                 });
                 return PickerOutcome::Stay;
             }
@@ -234,7 +259,7 @@ impl PickerState {
 }
 
 /// The words shown after the first Enter on someone away: who, until when, why, and what to do.
-fn away_warning(entry: &PickerEntry) -> String {
+fn away_warning(entry: &PickerEntry, verb: &str) -> String {
     let Presence::Away { until, reason } = &entry.presence else {
         return String::new();
     };
@@ -244,7 +269,7 @@ fn away_warning(entry: &PickerEntry) -> String {
         format!("{} is", entry.name)
     };
     format!(
-        "{who} away until {} ({reason}). Press Enter again to assign anyway, or pick someone else.",
+        "{who} away until {} ({reason}). Press Enter again to {verb} anyway, or pick someone else.",
         until.format("%a %-d %b")
     )
 }

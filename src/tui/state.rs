@@ -153,11 +153,7 @@ pub struct InputLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputPurpose {
     Search,
-    /// The incoming colleague's staff id, for the handover sign-off.
-    SignOff,
-    Note {
-        targets: Vec<Target>,
-    },
+    Note { targets: Vec<Target> },
 }
 
 /// The modal on top of the screen, if any; keys go to it first.
@@ -238,9 +234,14 @@ pub struct AppState {
     pub view: View,
     /// The other views' windows, kept while they are not shown so going back keeps the place.
     pub parked: HashMap<View, TaskWindow>,
-    /// The handover screen's report and how far it is scrolled.
+    /// The handover screen's report and how far it is scrolled when it lists no task (with
+    /// tasks, the cursor decides what is in view). Its tasks are the window's rows.
     pub handover: Option<Box<HandoverReport>>,
     pub handover_scroll: u16,
+    /// Lines the handover screen shows at once, from the last resize.
+    pub handover_rows: u16,
+    /// Enter on the handover screen opens the task under the cursor in the detail pane.
+    pub handover_detail: bool,
     /// The providers screen's figures and the selected provider's row in them.
     pub providers: Option<Box<ProvidersOverview>>,
     pub provider_selected: usize,
@@ -298,6 +299,8 @@ impl AppState {
             parked: HashMap::new(),
             handover: None,
             handover_scroll: 0,
+            handover_rows: 20,
+            handover_detail: false,
             providers: None,
             provider_selected: 0,
             overdue_why: HashMap::new(),

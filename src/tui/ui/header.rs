@@ -14,14 +14,36 @@ use crate::domain::calendar::PRACTICE_TIME_ZONE;
 use crate::tui::state::{AppState, Counts, SyncStatus};
 use crate::tui::theme;
 
+/// How much the header may shorten to fit: counts are never cut, their words are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fit {
+    Full,
+    /// "new" for unactioned, "soon" for due soon.
+    ShortWords,
+    /// Short words, and the practice's name left out (the acting user stays).
+    NoPractice,
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, _view: &ViewContext) {
     let base = theme::header();
-    let mut spans = vec![
-        Span::styled(format!(" {} ", state.practice), base),
-        Span::styled(format!("│ {} │ ", state.acting_user), base),
-    ];
+    let width = usize::from(area.width);
+    let spans = [Fit::Full, Fit::ShortWords, Fit::NoPractice]
+        .into_iter()
+        .map(|fit| spans(state, base, fit))
+        // The counts must fit whole; the source's words at the end may be cut at the edge.
+        .find(|s| s.iter().rev().skip(1).map(Span::width).sum::<usize>() <= width)
+        .unwrap_or_else(|| spans(state, base, Fit::NoPractice));
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
+}
+
+fn spans(state: &AppState, base: Style, fit: Fit) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    if fit != Fit::NoPractice {
+        spans.push(Span::styled(format!(" {} ", state.practice), base));
+    }
+    spans.push(Span::styled(format!("│ {} │ ", state.acting_user), base));
     match &state.counts {
-        Some(c) => spans.extend(count_spans(c, base)),
+        Some(c) => spans.extend(count_spans(c, base, fit != Fit::Full)),
         // Zeros would claim an empty inbox with nothing overdue; the count is on its way.
         None => spans.push(Span::styled("counting… ", base)),
     }
@@ -35,7 +57,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, _view: &ViewContext
         Some(sync) => spans.push(sync_span(sync, state.now, base)),
         None => spans.push(Span::styled(format!(" │ {}", state.source_label), base)),
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
+    spans
 }
 
 /// "syncing…", "synced 3 min ago", "offline since 10:02" (red), and conflicts waiting.
@@ -89,7 +111,12 @@ fn local_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// "N unactioned", then the overdue count (red when any) and the due-soon count (amber).
-fn count_spans(c: &Counts, base: Style) -> Vec<Span<'static>> {
+fn count_spans(c: &Counts, base: Style, short: bool) -> Vec<Span<'static>> {
+    let (unactioned, due_soon) = if short {
+        ("new", "soon")
+    } else {
+        ("unactioned", "due soon")
+    };
     let alarm = |n: u64, colour| {
         if n > 0 {
             Style::new().fg(colour).bg(ratatui::style::Color::Black)
@@ -98,13 +125,13 @@ fn count_spans(c: &Counts, base: Style) -> Vec<Span<'static>> {
         }
     };
     vec![
-        Span::styled(format!("{} unactioned ", c.unactioned), base),
+        Span::styled(format!("{} {unactioned} ", c.unactioned), base),
         Span::styled(
             format!(" {} overdue ", c.overdue),
             alarm(c.overdue, theme::OVERDUE),
         ),
         Span::styled(
-            format!(" {} due soon ", c.due_soon),
+            format!(" {} {due_soon} ", c.due_soon),
             alarm(c.due_soon, theme::DUE_SOON),
         ),
     ]

@@ -3,7 +3,7 @@
 mod conflict;
 mod detail;
 mod document;
-mod handover;
+pub mod handover;
 mod header;
 mod help;
 pub mod letter;
@@ -55,6 +55,10 @@ pub fn draw(frame: &mut Frame, state: &AppState, view: &ViewContext) {
     let [header_area, table_area, detail_area, footer_area] = layout(area);
     header::draw(frame, header_area, state, view);
     match state.view {
+        View::Handover if state.handover_detail => {
+            handover::draw(frame, table_area, state, view.keymap);
+            detail::draw(frame, detail_area, state, view);
+        }
         View::Handover => handover::draw(frame, table_area.union(detail_area), state, view.keymap),
         View::Providers => providers::draw(frame, table_area, detail_area, state, view),
         View::Triage | View::Overdue => {
@@ -71,6 +75,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, view: &ViewContext) {
         Some(Modal::Document(doc)) => document::draw(frame, area, doc),
         Some(Modal::Input(_)) | None => {}
     }
+    theme::finish(frame.buffer_mut());
 }
 
 fn layout(area: Rect) -> [Rect; 4] {
@@ -90,6 +95,11 @@ fn table_height_for(height: u16) -> u16 {
     height.saturating_sub(2) * 9 / 20
 }
 
+/// Lines the handover screen shows at this terminal height, the detail pane closed.
+pub fn handover_rows_for_height(height: u16) -> u16 {
+    height.saturating_sub(4).max(1)
+}
+
 /// Data rows visible in the table at this terminal height (less borders and column titles).
 pub fn table_rows_for_height(height: u16) -> u16 {
     table_height_for(height).saturating_sub(3).max(1)
@@ -101,7 +111,6 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewConte
     let line = if let Some(Modal::Input(input)) = &state.modal {
         let prompt = match &input.purpose {
             InputPurpose::Search => "Search: ".to_owned(),
-            InputPurpose::SignOff => "Hand over to (staff id): ".to_owned(),
             InputPurpose::Note { targets } => format!("Note for {} task(s): ", targets.len()),
         };
         Line::from(vec![
@@ -118,7 +127,18 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, view: &ViewConte
         };
         Line::from(Span::styled(format!(" {} ", toast.text), style))
     } else {
-        let hints: &[(Action, &str)] = if state.view == View::Providers {
+        let hints: &[(Action, &str)] = if state.view == View::Handover {
+            &[
+                (Action::Down, "move"),
+                (Action::SignOff, "sign off"),
+                (Action::Reject, "reject"),
+                (Action::Assign, "assign"),
+                (Action::Complete, "complete"),
+                (Action::Undo, "undo"),
+                (Action::Help, "help"),
+                (Action::Quit, "quit"),
+            ]
+        } else if state.view == View::Providers {
             &[
                 (Action::Down, "move"),
                 (Action::EscalateUp, "escalate"),

@@ -58,13 +58,16 @@ pub fn draw(frame: &mut Frame, area: Rect, picker: &PickerState) {
     );
     frame.render_widget(Paragraph::new(query), query_area);
     draw_list(frame, list_area, picker);
-    let note = field_line(
-        "Note: ",
-        picker.note(),
-        focus == PickerField::Note,
-        "optional",
-    );
-    frame.render_widget(Paragraph::new(note), note_area);
+    // A handover has no note: the sign-off records what was handed over.
+    if !picker.is_hand_over() {
+        let note = field_line(
+            "Note: ",
+            picker.note(),
+            focus == PickerField::Note,
+            "optional",
+        );
+        frame.render_widget(Paragraph::new(note), note_area);
+    }
     if let Some(w) = warning {
         let style = Style::new()
             .fg(theme::DUE_SOON)
@@ -72,14 +75,23 @@ pub fn draw(frame: &mut Frame, area: Rect, picker: &PickerState) {
         let text = Paragraph::new(Span::styled(w, style)).wrap(Wrap { trim: true });
         frame.render_widget(text, warning_area);
     }
-    let hint = Line::from(vec![
-        Span::styled("Enter", theme::label()),
-        Span::raw(" assign · "),
-        Span::styled("Tab", theme::label()),
-        Span::raw(" note · "),
-        Span::styled("Esc", theme::label()),
-        Span::raw(" cancel"),
-    ]);
+    let hint = if picker.is_hand_over() {
+        Line::from(vec![
+            Span::styled("Enter", theme::label()),
+            Span::raw(" hand over and sign off · "),
+            Span::styled("Esc", theme::label()),
+            Span::raw(" cancel"),
+        ])
+    } else {
+        Line::from(vec![
+            Span::styled("Enter", theme::label()),
+            Span::raw(" assign · "),
+            Span::styled("Tab", theme::label()),
+            Span::raw(" note · "),
+            Span::styled("Esc", theme::label()),
+            Span::raw(" cancel"),
+        ])
+    };
     frame.render_widget(Paragraph::new(hint), hint_area);
 }
 

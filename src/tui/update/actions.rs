@@ -45,7 +45,7 @@ pub(super) fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect
     if state.view == View::Providers && action == Action::Letter {
         return providers::escalation_letter(state);
     }
-    if matches!(state.view, View::Handover | View::Providers) {
+    if state.view == View::Providers {
         state.toast = Some(Toast {
             text: format!(
                 "Open the inbox ({}) or the overdue view ({}) to act on tasks",
@@ -183,26 +183,6 @@ fn open_letter(state: &mut AppState, targets: Vec<Target>, env: &Env) -> Vec<Eff
         template: first,
         now: state.now,
     })]
-}
-
-/// On the handover screen, asks who takes over; the sign-off goes to the audit log as the acting
-/// user handing over to them.
-pub(super) fn sign_off(state: &mut AppState, env: &Env) -> Vec<Effect> {
-    if state.view != View::Handover {
-        state.toast = Some(Toast {
-            text: format!(
-                "Sign-off is on the handover screen ({})",
-                env.keymap.hint(Action::ViewHandover)
-            ),
-            is_error: false,
-        });
-        return Vec::new();
-    }
-    state.modal = Some(Modal::Input(InputLine {
-        purpose: InputPurpose::SignOff,
-        text: String::new(),
-    }));
-    Vec::new()
 }
 
 /// Sends a change to the worker; the answer arrives as `Reply::Acted`.

@@ -3,6 +3,7 @@
 //! every flow is testable with plain values. Keys go to the top modal first, then to the keymap.
 
 mod actions;
+mod handover;
 mod modals;
 mod navigate;
 mod providers;
@@ -56,6 +57,9 @@ pub fn update(state: &mut AppState, msg: Msg, env: &Env) -> Vec<Effect> {
             if action != Some(Action::Reject) {
                 state.pending_reject = None;
             }
+            if let Some(effects) = handover::key(state, &key) {
+                return effects;
+            }
             match action {
                 Some(action) => act(state, action, env),
                 None => Vec::new(),
@@ -63,6 +67,7 @@ pub fn update(state: &mut AppState, msg: Msg, env: &Env) -> Vec<Effect> {
         }
         Msg::Resize(_, rows) => {
             state.table_rows = super::ui::table_rows_for_height(rows);
+            state.handover_rows = super::ui::handover_rows_for_height(rows);
             state
                 .window
                 .keep_cursor_visible(u64::from(state.table_rows));
@@ -109,7 +114,7 @@ fn act(state: &mut AppState, action: Action, env: &Env) -> Vec<Effect> {
         | Action::ViewHandover
         | Action::ViewProviders => navigate::switch_view(state, action),
         Action::EscalateUp | Action::EscalateDown => providers::escalate(state, action, env.keymap),
-        Action::SignOff => actions::sign_off(state, env),
+        Action::SignOff => handover::sign_off(state, env),
         Action::Search
         | Action::FilterStatus
         | Action::FilterFlag
@@ -176,13 +181,7 @@ fn on_reply(state: &mut AppState, reply: Reply, env: &Env) -> Vec<Effect> {
             state.overdue_why.extend(why);
             navigate::detail_request(state).into_iter().collect()
         }
-        Reply::Handover { id, report } => {
-            if state.page_request == Some(id) {
-                state.page_request = None;
-                state.handover = Some(report);
-            }
-            Vec::new()
-        }
+        Reply::Handover { id, report, tasks } => handover::on_report(state, id, report, tasks),
         reply @ (Reply::Providers { .. } | Reply::Escalated(_) | Reply::EscalationLetter(_)) => {
             providers::on_reply(state, reply, env.keymap)
         }

@@ -35,6 +35,9 @@ pub(super) fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
             PickerOutcome::Cancel => Vec::new(),
+            PickerOutcome::Chosen { id, .. } if picker.is_hand_over() => {
+                super::handover::signed_to(state, id)
+            }
             PickerOutcome::Chosen { id, note } => {
                 actions::send(state, Change::Assign { owner: id, note }, targets)
             }
@@ -71,10 +74,6 @@ fn input_key(state: &mut AppState, mut input: InputLine, key: KeyEvent) -> Vec<E
         KeyCode::Enter => {
             return match input.purpose {
                 InputPurpose::Search => navigate::search(state, &input.text),
-                InputPurpose::SignOff => vec![Effect::Request(Request::SignOff {
-                    incoming: input.text.trim().to_owned(),
-                    now: state.now,
-                })],
                 InputPurpose::Note { targets } => {
                     let text = input.text.trim().to_owned();
                     if text.is_empty() {

@@ -16,18 +16,7 @@ pub(super) fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
         return super::providers::move_cursor(state, action);
     }
     if state.view == View::Handover {
-        let page = state.table_rows.max(1);
-        let s = &mut state.handover_scroll;
-        match action {
-            Action::Down => *s = s.saturating_add(1),
-            Action::Up => *s = s.saturating_sub(1),
-            Action::PageDown => *s = s.saturating_add(page),
-            Action::PageUp => *s = s.saturating_sub(page),
-            Action::Top => *s = 0,
-            Action::Bottom => *s = u16::MAX / 2,
-            _ => return reload(state),
-        }
-        return Vec::new();
+        return super::handover::move_cursor(state, action);
     }
     let page = u64::from(state.table_rows.max(1));
     let w = &state.window;
@@ -78,6 +67,7 @@ pub(super) fn switch_view(state: &mut AppState, action: Action) -> Vec<Effect> {
     state.detail = None;
     state.marked.clear();
     state.handover_scroll = 0;
+    state.handover_detail = false;
     let mut effects = vec![match to {
         View::Triage => refresh_page(state),
         _ => view_request(state),

@@ -147,10 +147,26 @@ fn answer(store: &mut Store, ctx: &WorkerContext, memory: &mut Memory, request: 
                 .unwrap_or_else(|e| failed(Some(id), "the overdue list", e))
         }
         Request::Handover { id, now } => {
-            match handover::handover_report(store, practice, now, None) {
-                Ok(report) => Reply::Handover {
+            let read = handover::handover_report(store, practice, now, None).and_then(|report| {
+                // The screen's rows are whole tasks, so the detail pane and the actions work
+                // on them. A task gone since the report was read (a sync in between) is left
+                // out of both, so rows and tasks stay in step.
+                let mut report = report;
+                let mut tasks = Vec::new();
+                for task_id in crate::tui::ui::handover::task_order(&report) {
+                    if let Some(task) = store.task(task_id)? {
+                        tasks.push(task);
+                    }
+                }
+                let kept: std::collections::HashSet<_> = tasks.iter().map(|t| t.id).collect();
+                crate::tui::ui::handover::retain_tasks(&mut report, &kept);
+                Ok((report, tasks))
+            });
+            match read {
+                Ok((report, tasks)) => Reply::Handover {
                     id,
                     report: Box::new(report),
+                    tasks,
                 },
                 Err(e) => failed(Some(id), "the handover", e),
             }
