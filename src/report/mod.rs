@@ -6,5 +6,6 @@ pub mod handover;
 pub mod overdue;
 pub mod providers;
 pub mod stats;
+mod tallied;
 pub mod task_json;
 pub mod text;

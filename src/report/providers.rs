@@ -3,14 +3,16 @@
 //! and by category of work, how much of it the practice rejected, how quickly someone first
 //! acted on it, and where it stands on the escalation ladder. Counts only, as in `stats`: the
 //! practice manager shows this screen in meetings, so it carries no patient data and no task
-//! text. One pass over the window's tasks, a page at a time.
+//! text. Counts, months and first-action times come from what the mirror keeps
+//! (`report::tallied`); categories from one pass over the window's tasks, a page at a time.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use color_eyre::eyre::Result;
 
-use super::stats::{Counts, OTHER_CATEGORY, Tally, category_of};
+use super::stats::{Counts, OTHER_CATEGORY, add_tally, category_of, finish_counts};
+use super::tallied;
 use crate::domain::calendar::{PRACTICE_TIME_ZONE, WorkingCalendar};
 use crate::domain::policy::PolicyRules;
 use crate::domain::{Provider, Status};
@@ -54,7 +56,7 @@ pub struct ProvidersOverview {
 
 #[derive(Default)]
 struct Running {
-    tally: Tally,
+    counts: Counts,
     months: [MonthCount; MONTHS],
     categories: HashMap<String, u64>,
 }
@@ -87,38 +89,35 @@ pub fn build(
         until: None,
     };
     let mut running: HashMap<String, Running> = HashMap::new();
-    let mut warnings = Vec::new();
+    // Counts and months from the kept tallies: the window starts on a month's first day.
+    let month_keys: Vec<String> = month_starts
+        .iter()
+        .map(|m| m.format("%Y-%m").to_string())
+        .collect();
+    for t in tallied::window_tallies(store, window.from, window.until)? {
+        let r = running.entry(t.provider_ods.clone()).or_default();
+        add_tally(&mut r.counts, &t);
+        if let Some(i) = month_keys.iter().position(|k| *k == t.month) {
+            let m = &mut r.months[i];
+            m.received += t.tasks;
+            if t.status == Status::Rejected.as_str() {
+                m.rejected += t.tasks;
+            }
+        }
+    }
+    let mut minutes =
+        tallied::first_action_minutes(store, calendar, window.from, window.until, |_, ods| {
+            ods.to_owned()
+        })?;
+    let warnings: Vec<String> = std::mem::take(&mut minutes.warnings).into_iter().collect();
+    // Categories follow the config's keywords, so they are read from the tasks themselves.
     let mut after = None;
     loop {
         let page = store.tasks_received_in(window, after, PAGE)?;
-        let ids: Vec<_> = page.iter().map(|t| t.id).collect();
-        let first_actions = store.first_actions(&ids)?;
         for task in &page {
-            let minutes = first_actions.get(&task.id).map(|at| {
-                let worked = calendar.working_time_between(task.received_at, *at);
-                if let Some(w) = worked.warning {
-                    let w = w.to_string();
-                    if !warnings.contains(&w) {
-                        warnings.push(w);
-                    }
-                }
-                worked.value.num_minutes()
-            });
-            let r = running.entry(task.provider_ods.clone()).or_default();
-            r.tally.add(task.status, minutes);
-            let received = task
-                .received_at
-                .with_timezone(&PRACTICE_TIME_ZONE)
-                .date_naive();
-            if let Some(i) = month_starts.iter().rposition(|m| *m <= received) {
-                let m = &mut r.months[i];
-                m.received += 1;
-                if task.status == Status::Rejected {
-                    m.rejected += 1;
-                }
-            }
             let category =
                 category_of(task, rules, calendar).unwrap_or_else(|| OTHER_CATEGORY.to_owned());
+            let r = running.entry(task.provider_ods.clone()).or_default();
             *r.categories.entry(category).or_default() += 1;
         }
         if page.len() < PAGE {
@@ -135,9 +134,13 @@ pub fn build(
             for (m, start) in months.iter_mut().zip(&month_starts) {
                 m.month = *start;
             }
+            let group_minutes = minutes.by_group.get_mut(&provider.ods_code);
             ProviderFigures {
+                counts: finish_counts(
+                    r.counts,
+                    group_minutes.map(Vec::as_mut_slice).unwrap_or_default(),
+                ),
                 provider,
-                counts: r.tally.finish(),
                 months: months.to_vec(),
                 categories: ordered_categories(rules, r.categories),
             }

@@ -81,13 +81,21 @@ impl Store {
         after_id: i64,
         since: DateTime<Utc>,
     ) -> Result<Vec<ActionTally>> {
+        // After a sign-off, the events after it by id; with none, the window by time (the
+        // index migration 7 added): either way only the window's events are read.
+        let sql = if after_id > 0 {
+            "SELECT actor, action, count(DISTINCT task_id), count(*) FROM audit_log \
+             WHERE id > ?1 AND at >= ?2 AND action <> 'mirror.import' \
+             GROUP BY actor, action ORDER BY actor, action"
+        } else {
+            "SELECT actor, action, count(DISTINCT task_id), count(*) \
+             FROM audit_log INDEXED BY audit_by_time \
+             WHERE id > ?1 AND at >= ?2 AND action <> 'mirror.import' \
+             GROUP BY actor, action ORDER BY actor, action"
+        };
         Ok(self
             .conn
-            .prepare_cached(
-                "SELECT actor, action, count(DISTINCT task_id), count(*) FROM audit_log \
-                 WHERE id > ?1 AND at >= ?2 AND action <> 'mirror.import' \
-                 GROUP BY actor, action ORDER BY actor, action",
-            )?
+            .prepare_cached(sql)?
             .query_map(params![after_id, audit_time(since)], |r| {
                 Ok(ActionTally {
                     actor: r.get(0)?,

@@ -23,6 +23,7 @@ mod records;
 mod schema;
 mod stats;
 mod sync;
+mod tallies;
 mod tasks;
 mod unactioned;
 mod undo;
@@ -47,6 +48,7 @@ pub use query::{PageKey, Selection, TaskFilter};
 pub use records::{Note, OutboxEntry, StoredLetter};
 pub use stats::ReceivedWindow;
 pub use sync::{Conflict, HeldBack, NewConflict, PulledPage, PushQueue, ResolveError};
+pub use tallies::{FirstAction, Tally};
 pub use tasks::InsertSummary;
 pub use unactioned::{AssignedTask, ListedTask};
 

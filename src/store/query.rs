@@ -396,12 +396,13 @@ impl Store {
         Ok(from_sql_count(n))
     }
 
-    /// Tasks per status for the header; every status is present, with 0 when none.
+    /// Tasks per status, from the kept tallies (`tallies.rs`); every status is present, with 0
+    /// when none.
     pub fn status_counts(&self) -> Result<BTreeMap<Status, u64>> {
         let mut counts: BTreeMap<Status, u64> = Status::ALL.into_iter().map(|s| (s, 0)).collect();
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT status, count(*) FROM tasks GROUP BY status")?;
+            .prepare_cached("SELECT status, sum(tasks) FROM task_tallies GROUP BY status")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let status: String = r.get(0)?;

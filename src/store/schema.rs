@@ -2,7 +2,8 @@
 //! inside one transaction and counted in `PRAGMA user_version`, so a mirror is either fully at
 //! a version or untouched. Never edit a shipped migration: append a new one. Migration 6 has a
 //! second half in Rust (the seal over the audit events it moved texts out of), run in the same
-//! transaction.
+//! transaction. Migration 7 (the kept figures) lives beside the code that reads them, in
+//! `tallies.rs`.
 
 use rusqlite::Connection;
 
@@ -16,6 +17,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     MIGRATION_4,
     MIGRATION_5,
     MIGRATION_6,
+    super::tallies::MIGRATION_7,
 ];
 
 const MIGRATION_1: &str = r"

@@ -1,5 +1,5 @@
 //! Reads behind `taskgate stats`: tasks received in a window, a page at a time in receipt order,
-//! and when each task of a page was first acted on, from one grouped query over the audit log.
+//! and when each task of a page was first acted on (kept on the task).
 //! Keyset paging over the (received, id) index keeps memory flat on a mirror of millions.
 
 use std::collections::HashMap;
@@ -11,12 +11,7 @@ use rusqlite::types::Value;
 use super::query::PageKey;
 use super::tasks::{TASK_COLUMNS, TASK_FROM, task_from_row};
 use super::{Result, Store, StoreError, to_sql_count};
-use crate::domain::{Task, TaskAction, TaskId};
-
-/// The audit events that count as a person acting on a task: it was taken on, turned back or
-/// done. Notes and unassigning are not a decision about the task.
-const FIRST_ACTIONS: [TaskAction; 3] =
-    [TaskAction::Assign, TaskAction::Reject, TaskAction::Complete];
+use crate::domain::{Task, TaskId};
 
 /// A window of receipt times: `from` inclusive, `until` exclusive; `None` leaves that end open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,32 +56,26 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?)
     }
 
-    /// When each of `ids` was first assigned, rejected or completed, by the audit log; tasks
-    /// nobody has acted on in this mirror are absent.
+    /// When each of `ids` was first assigned, rejected or completed by an action not undone
+    /// (kept on the task, `tallies.rs`); tasks nobody has acted on are absent.
     pub fn first_actions(&self, ids: &[TaskId]) -> Result<HashMap<TaskId, DateTime<Utc>>> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let actions = vec!["?"; FIRST_ACTIONS.len()].join(", ");
         let tasks = vec!["?"; ids.len()].join(", ");
-        // `at` is RFC 3339 text in one fixed form, so the smallest text is the earliest time.
         let sql = format!(
-            "SELECT task_id, min(at) FROM audit_log \
-             WHERE action IN ({actions}) AND task_id IN ({tasks}) GROUP BY task_id"
+            "SELECT id, first_action_at FROM tasks \
+             WHERE id IN ({tasks}) AND first_action_at IS NOT NULL"
         );
-        let values = FIRST_ACTIONS
-            .iter()
-            .map(|a| Value::Text(a.as_str().to_owned()))
-            .chain(ids.iter().map(|id| Value::Integer(*id)));
         let mut stmt = self.conn.prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(values))?;
+        let mut rows = stmt.query(params_from_iter(ids.iter()))?;
         let mut first = HashMap::with_capacity(ids.len());
         while let Some(r) = rows.next()? {
             let id: TaskId = r.get(0)?;
-            let at: String = r.get(1)?;
-            let at = DateTime::parse_from_rfc3339(&at)
-                .map_err(|e| StoreError::Corrupt(format!("audit time {at:?}: {e}")))?;
-            first.insert(id, at.with_timezone(&Utc));
+            let at: i64 = r.get(1)?;
+            let at = DateTime::from_timestamp(at, 0)
+                .ok_or_else(|| StoreError::Corrupt(format!("first action time {at}")))?;
+            first.insert(id, at);
         }
         Ok(first)
     }

@@ -281,6 +281,9 @@ fn upsert_rows<I: IntoIterator<Item = IncomingTask>>(
     tx.prepare_cached(INDEX_NEW_TASKS)?.execute([last_before])?;
     tx.prepare_cached(INDEX_NEW_OPEN_TASKS)?
         .execute([last_before])?;
+    // And counted in the kept figures, in one grouped statement (tallies.rs).
+    tx.prepare_cached(super::tallies::TALLY_NEW_TASKS)?
+        .execute([last_before])?;
     tx.prepare_cached("DELETE FROM fts_deferred")?.execute([])?;
     if summary.inserted + summary.updated > 0 {
         let detail = format!(
