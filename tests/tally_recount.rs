@@ -176,11 +176,11 @@ fn random_step(store: &mut Store, rng: &mut ChaCha8Rng, now: DateTime<Utc>, seri
                 let mut changed = incoming(&t);
                 changed.source_version = Some(format!("{}", 1000 + *serial));
                 changed.status = STATUSES[rng.random_range(0..STATUSES.len())];
-                if let Some(d) = &donor {
-                    if rng.random_bool(0.3) {
-                        changed.provider_ods.clone_from(&d.provider_ods);
-                        changed.provider_name.clone_from(&d.provider_name);
-                    }
+                if let Some(d) = &donor
+                    && rng.random_bool(0.3)
+                {
+                    changed.provider_ods.clone_from(&d.provider_ods);
+                    changed.provider_name.clone_from(&d.provider_name);
                 }
                 if rng.random_bool(0.3) {
                     changed.received_at -= Duration::hours(rng.random_range(1..2000));

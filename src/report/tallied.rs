@@ -72,15 +72,15 @@ pub(super) fn window_tallies(
     let key = |d: NaiveDate| d.format("%Y-%m").to_string();
     let (from_key, until_key) = (first_whole.map(key), end_whole.map(key));
     out.extend(store.tallies(from_key.as_deref(), until_key.as_deref())?);
-    if let (Some(from), Some(first)) = (from, first_whole.and_then(start_of)) {
-        if from < first {
-            out.extend(store.tallies_received_between(from.timestamp(), first.timestamp())?);
-        }
+    if let (Some(from), Some(first)) = (from, first_whole.and_then(start_of))
+        && from < first
+    {
+        out.extend(store.tallies_received_between(from.timestamp(), first.timestamp())?);
     }
-    if let (Some(until), Some(last)) = (until, end_whole.and_then(start_of)) {
-        if last < until {
-            out.extend(store.tallies_received_between(last.timestamp(), until.timestamp())?);
-        }
+    if let (Some(until), Some(last)) = (until, end_whole.and_then(start_of))
+        && last < until
+    {
+        out.extend(store.tallies_received_between(last.timestamp(), until.timestamp())?);
     }
     Ok(out)
 }

@@ -163,6 +163,9 @@ pub(super) const TALLY_NEW_TASKS: &str = concat!(
     "acted_on = acted_on + excluded.acted_on"
 );
 
+/// A task id and its first action's time (Unix seconds), if it has one.
+pub type TaskFirstAction = (i64, Option<i64>);
+
 /// One kept tally: a provider's tasks received in one month that now have one status.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Tally {
@@ -260,7 +263,7 @@ impl Store {
 
     /// The tallies and first actions counted again from scratch, sorted as `tallies` and by
     /// task id: what the kept figures must equal. Reads every task and every action.
-    pub fn recount_tallies(&self) -> Result<(Vec<Tally>, Vec<(i64, Option<i64>)>)> {
+    pub fn recount_tallies(&self) -> Result<(Vec<Tally>, Vec<TaskFirstAction>)> {
         let tallies = self.tallies_received_between(i64::MIN, i64::MAX)?;
         let sql = concat!(
             "SELECT t.id, (SELECT min(a.at) FROM action_items i JOIN actions a ",
