@@ -78,7 +78,7 @@ fn command_line_day(s: &Sandbox) {
             "--note",
             "Spoke to the patient's daughter",
         ],
-        vec!["reject", &id],
+        vec!["reject", &id, "--despite-risk"],
         vec!["audit", "verify"],
         vec!["audit", "show", &id],
     ] {

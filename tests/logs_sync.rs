@@ -31,7 +31,7 @@ fn sync_and_import_at_debug_level_log_no_patient_name_or_nhs_number() {
     };
     assert!(run(&["sync"]).status.success());
     let id = desk.tasks()[0]["id"].as_i64().expect("an id").to_string();
-    assert!(run(&["reject", &id]).status.success());
+    assert!(run(&["reject", &id, "--despite-risk"]).status.success());
     assert!(run(&["sync"]).status.success());
     for file in ["good.csv", "bad_rows.csv", "tasks.ndjson", "searchset.json"] {
         // Bad rows are quarantined (exit 2); what matters here is what the log says.

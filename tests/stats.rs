@@ -179,7 +179,7 @@ fn rejecting_a_task_counts_against_its_provider_with_a_time_to_first_action() {
     assert_eq!(before["median_first_action_minutes"], Value::Null);
 
     s.cmd()
-        .args(["reject", &id, "--user", "aclarke"])
+        .args(["reject", &id, "--despite-risk", "--user", "aclarke"])
         .assert()
         .success();
 
@@ -309,7 +309,13 @@ fn no_stats_output_carries_a_patient_identifier_subject_or_body() {
         .and_then(|t| t["id"].as_i64())
         .expect("an unactioned task");
     s.cmd()
-        .args(["reject", &id.to_string(), "--user", "aclarke"])
+        .args([
+            "reject",
+            &id.to_string(),
+            "--despite-risk",
+            "--user",
+            "aclarke",
+        ])
         .assert()
         .success();
 

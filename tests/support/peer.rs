@@ -447,7 +447,9 @@ pub fn synthetic_task(n: usize) -> Value {
         "resourceType": "Task",
         "status": "requested",
         "intent": "order",
-        "priority": if n.is_multiple_of(10) { "urgent" } else { "routine" },
+        // One task in ten is urgent, never the first few: the sync tests reject those, and an
+        // urgent task is one a rejection pauses on (cli_reject.rs tests that pause).
+        "priority": if n % 10 == 9 { "urgent" } else { "routine" },
         "code": {"text": format!("Synthetic request {n}")},
         "description": format!("Please see my journal entry (synthetic task {n})."),
         "for": {
