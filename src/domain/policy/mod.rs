@@ -404,6 +404,14 @@ fn immediate(task: &Task, calendar: &WorkingCalendar) -> Option<String> {
     Some(why)
 }
 
+/// Whether the task's subject or body uses `keyword` as the `provider-work` flag reads it: whole
+/// words in any case, common endings on the last word ("referred" uses "refer"). The letter
+/// that quotes a category's clause asks this too, so a flag never suggests a letter that then
+/// cannot find its clause.
+pub fn task_uses_keyword(task: &Task, keyword: &str) -> bool {
+    Words::of(&task.subject).contain(keyword) || Words::of(&task.body).contain(keyword)
+}
+
 /// The first configured category (in config order) whose keywords the subject or body uses.
 fn provider_work(task: &Task, categories: &[WorkCategory]) -> Option<RaisedFlag> {
     let subject = Words::of(&task.subject);
