@@ -306,15 +306,7 @@ pub fn build(
         }
         after = page.last().map(PageKey::of);
     }
-    let providers: HashMap<String, Provider> = if query.by == GroupBy::Provider {
-        store
-            .providers()?
-            .into_iter()
-            .map(|p| (p.ods_code.clone(), p))
-            .collect()
-    } else {
-        HashMap::new()
-    };
+    let providers = providers_by_ods(store, query.by == GroupBy::Provider)?;
     let groups = tallies
         .into_iter()
         .map(|((_, key), tally)| {
@@ -374,15 +366,7 @@ fn build_from_tallies(
                 tallied::month_key(at)
             }
         })?;
-    let providers: HashMap<String, Provider> = if by_provider {
-        store
-            .providers()?
-            .into_iter()
-            .map(|p| (p.ods_code.clone(), p))
-            .collect()
-    } else {
-        HashMap::new()
-    };
+    let providers = providers_by_ods(store, by_provider)?;
     let groups = counts
         .into_iter()
         .filter(|(_, c)| c.received > 0)
@@ -562,6 +546,18 @@ pub fn write_table(report: &StatsReport, day_length: Duration, out: impl Write) 
     }
     out.flush()?;
     Ok(())
+}
+
+/// The provider register by ODS code, read only when the figures are grouped by provider.
+fn providers_by_ods(store: &Store, by_provider: bool) -> Result<HashMap<String, Provider>> {
+    if !by_provider {
+        return Ok(HashMap::new());
+    }
+    Ok(store
+        .providers()?
+        .into_iter()
+        .map(|p| (p.ods_code.clone(), p))
+        .collect())
 }
 
 #[cfg(test)]
